@@ -1,0 +1,93 @@
+"""Composing configs with Hydra: find ``configs/``, register the schema, apply overrides.
+
+:func:`load_config` is the Python entry point (no Hydra app, no output directory); the CLI
+uses the same config directory and schema through ``@hydra.main``. Any composition failure
+(unknown key, bad type, unknown group option, malformed override) and any validation failure
+becomes a :class:`~cxsim.config.validation.ConfigError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+from cxsim.config.schema import CxConfig
+from cxsim.config.validation import ConfigError, validate
+
+__all__ = ["compose_config", "composition_error", "config_dir", "load_config", "register_schema"]
+
+SCHEMA_NAME = "cxsim_schema"
+
+
+def config_dir() -> Path:
+    """The configs directory: packaged inside a wheel, or ``configs/`` of a source checkout."""
+    here = Path(__file__).resolve().parent.parent  # the cxsim package
+    for candidate in (here / "configs", here.parent / "configs"):
+        if (candidate / "config.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"cxsim configs not found next to {here}")
+
+
+def register_schema() -> None:
+    """Store the structured-config schema under the name the root config's defaults use."""
+    ConfigStore.instance().store(name=SCHEMA_NAME, node=CxConfig)
+
+
+def composition_error(exc: BaseException) -> ConfigError:
+    """Turn a Hydra/OmegaConf composition failure into a one-line ConfigError."""
+    msg = str(exc).strip()
+    key = getattr(exc, "full_key", None)
+    cause = exc.__cause__ or exc.__context__
+    if not key and cause is not None:
+        key = getattr(cause, "full_key", None)
+        if cause is not None and str(cause).strip() and str(cause).strip() not in msg:
+            msg = f"{msg}: {str(cause).strip()}"
+    lines = [
+        ln.strip() for ln in msg.splitlines() if ln.strip() and not ln.strip().startswith(("full_key:", "object_type="))
+    ]
+    text = " ".join(lines[:6]) if lines else type(exc).__name__
+    return ConfigError([(str(key) if key else "overrides", text)])
+
+
+def compose_config(overrides: list[str] | None = None, *, validate_it: bool = True) -> DictConfig:
+    """Compose the project's config with Hydra overrides (``hydra.*`` ones included).
+
+    Raises:
+        ConfigError: composition failed (unknown key or option, bad type, malformed override)
+            or, with ``validate_it``, the config breaks a validation rule.
+    """
+    register_schema()
+    overrides = list(overrides or [])
+    with_hydra = any(o.lstrip("+~").startswith(("hydra.", "hydra/")) for o in overrides)
+    try:
+        with initialize_config_dir(version_base="1.3", config_dir=str(config_dir()), job_name="cxsim"):
+            cfg = compose(config_name="config", overrides=overrides, return_hydra_config=with_hydra)
+    except ConfigError:
+        raise
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise composition_error(exc) from exc
+    if with_hydra:
+        with open_dict(cfg):
+            del cfg["hydra"]
+    if validate_it:
+        validate(cfg)
+    return cfg
+
+
+def load_config(overrides: list[str] | None = None) -> DictConfig:
+    """Compose the project's config with Hydra-style overrides and validate it.
+
+    Args:
+        overrides: e.g. ``["population.size=5000", "wom=mean_field"]``.
+
+    Raises:
+        ConfigError: the overrides or the resulting config are invalid.
+    """
+    cfg = compose_config(overrides, validate_it=True)
+    OmegaConf.set_readonly(cfg, False)
+    return cfg

@@ -1,0 +1,349 @@
+"""Semantic validation of a composed config: every rule a run's meaning depends on (DESIGN D4).
+
+:func:`validate` collects every problem and raises one :class:`ConfigError` whose message
+lists them, each naming the config key path and the offending value. The CLI prints that
+message and exits with code 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from omegaconf import DictConfig
+
+from cxsim.config.schema import OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY
+
+__all__ = ["ConfigError", "validate"]
+
+_SPECIAL_TARGETS = (OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY)
+_SUM_TOL = 1e-6
+
+
+class ConfigError(ValueError):
+    """A config that cannot be run. ``problems`` lists ``(key path, message)`` pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        if len(problems) == 1:
+            key, msg = problems[0]
+            text = f"invalid config: {key}: {msg}"
+        else:
+            lines = [f"invalid config ({len(problems)} problems):"]
+            lines += [f"  - {key}: {msg}" for key, msg in problems]
+            text = "\n".join(lines)
+        super().__init__(text)
+
+
+def _name(value: Any) -> str:
+    return str(getattr(value, "name", value))
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, key: str, msg: str) -> None:
+        self.problems.append((key, msg))
+
+    def number(self, key: str, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.fail(key, f"must be a finite number, got {value!r}")
+            return False
+        return True
+
+    def prob(self, key: str, value: Any) -> None:
+        if self.number(key, value) and not 0.0 <= value <= 1.0:
+            self.fail(key, f"must be a probability in [0, 1], got {value!r}")
+
+    def unit(self, key: str, value: Any) -> None:
+        if self.number(key, value) and not 0.0 <= value <= 1.0:
+            self.fail(key, f"must be in [0, 1], got {value!r}")
+
+    def nonneg(self, key: str, value: Any) -> None:
+        if self.number(key, value) and value < 0:
+            self.fail(key, f"must be >= 0, got {value!r}")
+
+    def positive(self, key: str, value: Any) -> None:
+        if self.number(key, value) and value <= 0:
+            self.fail(key, f"must be > 0, got {value!r}")
+
+    def at_least(self, key: str, value: Any, lo: int) -> None:
+        if self.number(key, value) and value < lo:
+            self.fail(key, f"must be >= {lo}, got {value!r}")
+
+
+def validate(cfg: DictConfig | Any) -> None:
+    """Check a composed config; raise :class:`ConfigError` listing every problem found."""
+    c = _Checker()
+    _population(c, cfg)
+    _journey(c, cfg)
+    _behaviour(c, cfg.behaviour)
+    _wom_acquisition(c, cfg)
+    eco = cfg.economics
+    for k in ("marketing_cost_per_day", "cost_per_acquisition", "referral_reward"):
+        c.nonneg(f"economics.{k}", eco[k])
+    sim = cfg.simulation
+    c.at_least("simulation.days", sim.days, 1)
+    if c.number("simulation.seed", sim.seed) and not 0 <= sim.seed < 2**63:
+        c.fail("simulation.seed", f"must be an integer in [0, 2**63), got {sim.seed!r}")
+    if c.problems:
+        raise ConfigError(c.problems)
+
+
+def _population(c: _Checker, cfg: Any) -> None:
+    pop = cfg.population
+    c.at_least("population.size", pop.size, 1)
+    c.unit("population.initial_customer_share", pop.initial_customer_share)
+    if len(pop.segments) == 0:
+        c.fail("population.segments", "needs at least one segment")
+        return
+    channels = set(cfg.journey.channels)
+    rate_journeys = [j for j, jt in cfg.journey.journeys.items() if _name(jt.trigger) == "rate"]
+    total = 0.0
+    for sname, s in pop.segments.items():
+        key = f"population.segments.{sname}"
+        if c.number(f"{key}.share", s.share):
+            if s.share < 0:
+                c.fail(f"{key}.share", f"must be >= 0, got {s.share!r}")
+            total += s.share
+        for d in ("product", "interaction", "brand"):
+            c.unit(f"{key}.expectations.{d}", s.expectations[d])
+        c.nonneg(f"{key}.expectation_sd", s.expectation_sd)
+        c.unit(f"{key}.initial_satisfaction", s.initial_satisfaction)
+        c.unit(f"{key}.initial_bond", s.initial_bond)
+        c.nonneg(f"{key}.attitude_sd", s.attitude_sd)
+        c.positive(f"{key}.patience_mean_min", s.patience_mean_min)
+        c.nonneg(f"{key}.revenue_per_day", s.revenue_per_day)
+        c.nonneg(f"{key}.churn_multiplier", s.churn_multiplier)
+        for ch, w in s.channel_preference.items():
+            if ch not in channels:
+                c.fail(
+                    f"{key}.channel_preference.{ch}", f"unknown channel {ch!r} (journey.channels: {sorted(channels)})"
+                )
+            c.nonneg(f"{key}.channel_preference.{ch}", w)
+        for j, r in s.journey_rates.items():
+            if j not in rate_journeys:
+                c.fail(
+                    f"{key}.journey_rates.{j}",
+                    f"{j!r} is not a rate-triggered journey (rate journeys: {rate_journeys})",
+                )
+            c.prob(f"{key}.journey_rates.{j}", r)
+        for j in rate_journeys:
+            if j not in s.journey_rates:
+                c.fail(f"{key}.journey_rates", f"has no rate for journey {j!r} (trigger: rate); give 0 to exclude it")
+        # every step must be servable by this segment: some preferred channel among its touchpoints
+        for jname, jt in cfg.journey.journeys.items():
+            for stname, st in jt.steps.items():
+                weight = 0.0
+                for t in st.touchpoints:
+                    tp = cfg.journey.touchpoints.get(t)
+                    if tp is not None:
+                        w = s.channel_preference.get(tp.channel, 0.0)
+                        weight += w if isinstance(w, (int, float)) and w > 0 else 0.0
+                if st.touchpoints and weight <= 0:
+                    c.fail(
+                        f"{key}.channel_preference",
+                        f"gives zero weight to every channel of journey.journeys.{jname}.steps.{stname}"
+                        f" (touchpoints {list(st.touchpoints)}): this segment could never be served there",
+                    )
+    if abs(total - 1.0) > _SUM_TOL:
+        c.fail("population.segments", f"segment shares must sum to 1, got {total:.6g}")
+
+
+def _journey(c: _Checker, cfg: Any) -> None:
+    jny = cfg.journey
+    channels = list(jny.channels)
+    if not channels:
+        c.fail("journey.channels", "needs at least one channel")
+    if len(set(channels)) != len(channels):
+        c.fail("journey.channels", f"has duplicate names: {channels}")
+    for gi, group in enumerate(jny.shared_context):
+        for ch in group:
+            if ch not in channels:
+                c.fail(f"journey.shared_context[{gi}]", f"unknown channel {ch!r} (journey.channels: {channels})")
+    if len(jny.touchpoints) == 0:
+        c.fail("journey.touchpoints", "needs at least one touchpoint")
+    for tname, tp in jny.touchpoints.items():
+        key = f"journey.touchpoints.{tname}"
+        if tp.channel not in channels:
+            c.fail(f"{key}.channel", f"unknown channel {tp.channel!r} (journey.channels: {channels})")
+        if c.number(f"{key}.servers", tp.servers):
+            if tp.servers < 0:
+                c.fail(f"{key}.servers", f"negative capacity: {tp.servers!r}")
+            elif tp.staffed and tp.servers < 1:
+                c.fail(f"{key}.servers", f"a staffed touchpoint needs at least 1 server, got {tp.servers!r}")
+            elif not tp.staffed and tp.servers != 0:
+                c.fail(
+                    f"{key}.servers", f"a self-service touchpoint (staffed: false) has no servers; got {tp.servers!r}"
+                )
+        c.positive(f"{key}.service_time.mean_min", tp.service_time.mean_min)
+        c.nonneg(f"{key}.service_time.cv", tp.service_time.cv)
+        ok_open = c.number(f"{key}.open_min", tp.open_min)
+        ok_close = c.number(f"{key}.close_min", tp.close_min)
+        if ok_open and ok_close and not 0 <= tp.open_min < tp.close_min <= 1440:
+            c.fail(
+                f"{key}.open_min",
+                f"opening hours must satisfy 0 <= open_min < close_min <= 1440, got {tp.open_min!r}-{tp.close_min!r}",
+            )
+        for d in ("product", "interaction", "brand"):
+            c.unit(f"{key}.quality.{d}", tp.quality[d])
+        c.prob(f"{key}.p_resolve", tp.p_resolve)
+        c.prob(f"{key}.p_wow", tp.p_wow)
+        c.nonneg(f"{key}.cost_per_contact", tp.cost_per_contact)
+        c.nonneg(f"{key}.staff_cost_per_server_day", tp.staff_cost_per_server_day)
+    if len(jny.journeys) == 0:
+        c.fail("journey.journeys", "needs at least one journey")
+    onboarding = [j for j, jt in jny.journeys.items() if _name(jt.trigger) == "acquisition"]
+    if len(onboarding) > 1:
+        c.fail("journey.journeys", f"at most one journey can have trigger: acquisition, got {onboarding}")
+    for jname, jt in jny.journeys.items():
+        _steps(c, cfg, jname, jt)
+
+
+def _steps(c: _Checker, cfg: Any, jname: str, jt: Any) -> None:
+    key = f"journey.journeys.{jname}"
+    steps = dict(jt.steps)
+    if not steps:
+        c.fail(f"{key}.steps", "needs at least one step")
+        return
+    graph: dict[str, set[str]] = {}
+    for sname, st in steps.items():
+        skey = f"{key}.steps.{sname}"
+        if sname in _SPECIAL_TARGETS:
+            c.fail(skey, f"{sname!r} is reserved for transitions; rename the step")
+        if not st.touchpoints:
+            c.fail(f"{skey}.touchpoints", "needs at least one touchpoint")
+        if len(set(st.touchpoints)) != len(st.touchpoints):
+            c.fail(f"{skey}.touchpoints", f"has duplicates: {list(st.touchpoints)}")
+        for t in st.touchpoints:
+            if t not in cfg.journey.touchpoints:
+                c.fail(
+                    f"{skey}.touchpoints",
+                    f"unknown touchpoint {t!r} (journey.touchpoints: {list(cfg.journey.touchpoints)})",
+                )
+            elif c.number(f"{skey}.p_wow_extra", st.p_wow_extra):
+                p_wow = cfg.journey.touchpoints[t].p_wow
+                if isinstance(p_wow, (int, float)) and p_wow + st.p_wow_extra > 1.0:
+                    c.fail(f"{skey}.p_wow_extra", f"p_wow of {t!r} plus p_wow_extra exceeds 1")
+        c.prob(f"{skey}.p_wow_extra", st.p_wow_extra)
+        c.at_least(f"{skey}.delay_days", st.delay_days, 1)
+        c.positive(f"{skey}.weight", st.weight)
+        graph[sname] = set()
+        for outcome in ("on_resolved", "on_unresolved", "on_abandoned"):
+            target = st[outcome]
+            if target in _SPECIAL_TARGETS:
+                if target != OUTCOME_RETRY:
+                    graph[sname].add(target)
+            elif target in steps:
+                graph[sname].add(target)
+            else:
+                c.fail(
+                    f"{skey}.{outcome}",
+                    f"transition to unknown step {target!r} (steps of {jname}: {list(steps)}; or done, give_up, retry)",
+                )
+    first = next(iter(steps))
+    reach = _reachable(graph, first)
+    for sname in steps:
+        if sname not in reach:
+            c.fail(f"{key}.steps.{sname}", f"is unreachable from the first step {first!r}")
+        elif OUTCOME_DONE not in _reachable(graph, sname):
+            c.fail(f"{key}.steps.{sname}", "the journey cannot end: no path from this step reaches 'done'")
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _behaviour(c: _Checker, b: Any) -> None:
+    k = "behaviour"
+    c.nonneg(f"{k}.gain_weight", b.gain_weight)
+    c.nonneg(f"{k}.loss_weight", b.loss_weight)
+    total = 0.0
+    for d in ("product", "interaction", "brand"):
+        v = b.dimension_weights[d]
+        c.nonneg(f"{k}.dimension_weights.{d}", v)
+        total += v if isinstance(v, (int, float)) else 0.0
+    if abs(total - 1.0) > _SUM_TOL:
+        c.fail(f"{k}.dimension_weights", f"must sum to 1, got {total:.6g}")
+    for f in (
+        "must_be_gain",
+        "must_be_loss",
+        "one_dimensional_gain",
+        "one_dimensional_loss",
+        "attractive_gain",
+        "attractive_loss",
+    ):
+        c.nonneg(f"{k}.kano.{f}", b.kano[f])
+    c.unit(f"{k}.unresolved_drop", b.unresolved_drop)
+    c.unit(f"{k}.silo_resolution_penalty", b.silo_resolution_penalty)
+    c.positive(f"{k}.silo_time_factor", b.silo_time_factor)
+    for f in ("wait", "repeat", "switch", "abandon", "impact"):
+        c.nonneg(f"{k}.effort.{f}", b.effort[f])
+    c.nonneg(f"{k}.wow_boost", b.wow_boost)
+    mem_total = 0.0
+    for f in ("mean_weight", "peak_positive_weight", "peak_negative_weight", "end_weight"):
+        v = b.memory[f]
+        if c.number(f"{k}.memory.{f}", v):
+            mem_total += abs(v)
+    if _name(b.memory.rule) == "linear" and mem_total == 0:
+        c.fail(f"{k}.memory", "the linear memory rule needs at least one non-zero weight")
+    c.nonneg(f"{k}.give_up_penalty", b.give_up_penalty)
+    c.unit(f"{k}.confirmation_satisfaction", b.confirmation_satisfaction)
+    c.nonneg(f"{k}.satisfaction_slope", b.satisfaction_slope)
+    c.unit(f"{k}.satisfaction_rate", b.satisfaction_rate)
+    c.unit(f"{k}.expectation_rate", b.expectation_rate)
+    c.unit(f"{k}.bond_rate", b.bond_rate)
+    c.unit(f"{k}.ltr_satisfaction_weight", b.ltr_satisfaction_weight)
+    c.number(f"{k}.csat_threshold", b.csat_threshold)
+    c.prob(f"{k}.p_switch_channel", b.p_switch_channel)
+    c.at_least(f"{k}.retry_delay_days", b.retry_delay_days, 1)
+    c.at_least(f"{k}.max_contacts", b.max_contacts, 1)
+    ch = b.churn
+    c.prob(f"{k}.churn.base_daily", ch.base_daily)
+    c.nonneg(f"{k}.churn.satisfaction_sensitivity", ch.satisfaction_sensitivity)
+    c.nonneg(f"{k}.churn.bond_sensitivity", ch.bond_sensitivity)
+    c.unit(f"{k}.churn.reference_satisfaction", ch.reference_satisfaction)
+    c.unit(f"{k}.churn.reference_bond", ch.reference_bond)
+    c.nonneg(f"{k}.churn.failure_weight", ch.failure_weight)
+    c.positive(f"{k}.churn.failure_memory_days", ch.failure_memory_days)
+    c.nonneg(f"{k}.churn.referred_multiplier", ch.referred_multiplier)
+
+
+def _wom_acquisition(c: _Checker, cfg: Any) -> None:
+    w, net, size = cfg.wom, cfg.wom.network, cfg.population.size
+    kind = _name(net.kind)
+    deg_ok = c.number("wom.network.mean_degree", net.mean_degree)
+    if kind != "complete" and deg_ok:
+        if net.mean_degree < 2:
+            c.fail("wom.network.mean_degree", f"must be >= 2 for a {kind} network, got {net.mean_degree!r}")
+        elif kind == "watts_strogatz" and net.mean_degree % 2:
+            c.fail(
+                "wom.network.mean_degree", f"must be even for watts_strogatz (a ring lattice), got {net.mean_degree!r}"
+            )
+        elif isinstance(size, int) and net.mean_degree >= size:
+            c.fail("wom.network.mean_degree", f"must be below population.size ({size}), got {net.mean_degree!r}")
+    c.prob("wom.network.rewire_prob", net.rewire_prob)
+    c.prob("wom.p_talk_promoter", w.p_talk_promoter)
+    c.prob("wom.p_talk_detractor", w.p_talk_detractor)
+    c.prob("wom.bond_gain_per_message", w.bond_gain_per_message)
+    c.prob("wom.bond_loss_per_message", w.bond_loss_per_message)
+    c.prob("wom.hype_per_message", w.hype_per_message)
+    a = cfg.acquisition
+    c.prob("acquisition.p_marketing", a.p_marketing)
+    c.nonneg("acquisition.q_wom", a.q_wom)
+    c.prob("acquisition.nwom_suppression", a.nwom_suppression)
+    if deg_ok and isinstance(a.q_wom, (int, float)) and isinstance(size, int) and size > 1:
+        degree = size - 1 if kind == "complete" else net.mean_degree
+        if degree > 0 and a.q_wom / degree > 1:
+            c.fail(
+                "acquisition.q_wom",
+                f"q_wom / mean degree is the per-message probability and must be <= 1; got {a.q_wom / degree:.3g}",
+            )

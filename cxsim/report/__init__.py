@@ -1,0 +1,1 @@
+"""Figures (and, for comparisons, reports) built from simulation results."""

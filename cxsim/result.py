@@ -1,0 +1,186 @@
+"""What a simulation returns: daily KPIs, the touchpoint table and a summary.
+
+``SimulationResult`` is immutable; DataFrames are built from the engine's records only here,
+at the boundary. ``summarise`` computes the end-of-run KPIs from the daily table.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxsim.spec import ModelSpec
+from cxsim.state import TouchpointTotals
+
+__all__ = ["DAILY_COLUMNS", "INTEGER_COLUMNS", "SimulationResult", "summarise", "touchpoint_table"]
+
+DAILY_COLUMNS = (
+    "day",
+    "prospects",
+    "customers",
+    "churned",
+    "acquired_marketing",
+    "acquired_referral",
+    "promoters",
+    "passives",
+    "detractors",
+    "nps",
+    "csat",
+    "effort",
+    "satisfaction",
+    "visits",
+    "served",
+    "abandoned",
+    "resolved",
+    "mean_wait_min",
+    "journeys_started",
+    "journeys_completed",
+    "journeys_failed",
+    "wom_positive",
+    "wom_negative",
+    "revenue",
+    "contact_cost",
+    "staff_cost",
+    "cost_to_serve",
+    "acquisition_cost",
+    "margin",
+)
+INTEGER_COLUMNS = (
+    "day",
+    "prospects",
+    "customers",
+    "churned",
+    "acquired_marketing",
+    "acquired_referral",
+    "promoters",
+    "passives",
+    "detractors",
+    "visits",
+    "served",
+    "abandoned",
+    "resolved",
+    "journeys_started",
+    "journeys_completed",
+    "journeys_failed",
+    "wom_positive",
+    "wom_negative",
+)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """The outcome of one run.
+
+    Attributes:
+        daily: one row per day (see ``DAILY_COLUMNS``); ``churned`` and ``acquired_*`` count that
+            day's events, ``nps`` is over active customers at the end of the day.
+        touchpoints: one row per touchpoint with totals over the run.
+        summary: end-of-run KPIs (JSON-serialisable).
+        engine: the engine that produced it.
+        seed: the seed used.
+    """
+
+    daily: pd.DataFrame
+    touchpoints: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+    engine: str = "agent"
+    seed: int = 0
+
+
+def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:
+    """The daily KPI table with integer columns as int64."""
+    df = pd.DataFrame.from_records(rows, columns=list(DAILY_COLUMNS))
+    for col in INTEGER_COLUMNS:
+        df[col] = df[col].astype(np.int64)
+    return df
+
+
+def touchpoint_table(spec: ModelSpec, totals: TouchpointTotals) -> pd.DataFrame:
+    """Per-touchpoint totals over the run, with rates derived from them."""
+    t = totals
+    days = spec.days
+    staff = spec.tp_servers * spec.tp_staff_cost * days
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, num / np.maximum(den, 1), np.nan)
+
+    return pd.DataFrame(
+        {
+            "touchpoint": list(spec.touchpoint_names),
+            "channel": [spec.channel_names[c] for c in spec.tp_channel],
+            "staffed": spec.tp_staffed.astype(bool),
+            "servers": spec.tp_servers.astype(np.int64),
+            "visits": t.visits.copy(),
+            "served": t.served.copy(),
+            "abandoned": t.abandoned.copy(),
+            "resolved": t.resolved.copy(),
+            "wows": t.wows.copy(),
+            "resolution_rate": ratio(t.resolved, t.visits),
+            "abandonment_rate": ratio(t.abandoned, t.visits),
+            "mean_wait_min": np.where(spec.tp_staffed, ratio(t.wait_sum, t.staffed_visits), 0.0),
+            "service_level_20s": np.where(spec.tp_staffed, ratio(t.within_target, t.staffed_visits), np.nan),
+            "mean_moment": ratio(t.moment_sum, t.visits),
+            "contact_cost": t.contact_cost.copy(),
+            "staff_cost": staff.astype(np.float64),
+            "cost": t.contact_cost + staff,
+        }
+    )
+
+
+def _f(x: float) -> float | None:
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def summarise(spec: ModelSpec, daily: pd.DataFrame, touchpoints: pd.DataFrame) -> dict[str, Any]:
+    """End-of-run KPIs from the daily and touchpoint tables."""
+    last = daily.iloc[-1]
+    days = len(daily)
+    churned = int(daily["churned"].sum())
+    acq_m = int(daily["acquired_marketing"].sum())
+    acq_r = int(daily["acquired_referral"].sum())
+    mean_customers = float(daily["customers"].mean())
+    visits = int(daily["visits"].sum())
+    abandoned = int(daily["abandoned"].sum())
+    staffed_visits = int(np.sum(touchpoints["visits"][touchpoints["staffed"]]))
+    wait_total = float(np.nansum(touchpoints["mean_wait_min"] * touchpoints["visits"] * touchpoints["staffed"]))
+    return {
+        "days": days,
+        "population": spec.size,
+        "currency": spec.currency,
+        "customers_start": int(
+            daily["customers"].iloc[0]
+            + daily["churned"].iloc[0]
+            - daily["acquired_marketing"].iloc[0]
+            - daily["acquired_referral"].iloc[0]
+        ),
+        "customers_end": int(last["customers"]),
+        "prospects_end": int(last["prospects"]),
+        "churned_total": churned,
+        "churn_rate_annual": churned / mean_customers * 365.0 / days if mean_customers else None,
+        "acquired_marketing_total": acq_m,
+        "acquired_referral_total": acq_r,
+        "referral_share": acq_r / (acq_m + acq_r) if acq_m + acq_r else None,
+        "nps_end": float(last["nps"]),
+        "nps_mean": float(daily["nps"].mean()),
+        "promoters_end": int(last["promoters"]),
+        "detractors_end": int(last["detractors"]),
+        "csat_mean": _f(np.nansum(daily["csat"] * daily["visits"]) / visits) if visits else None,
+        "effort_mean": _f(np.nansum(daily["effort"] * daily["visits"]) / visits) if visits else None,
+        "satisfaction_end": _f(last["satisfaction"]),
+        "visits_total": visits,
+        "abandonment_rate": abandoned / staffed_visits if staffed_visits else None,
+        "mean_wait_min": wait_total / staffed_visits if staffed_visits else None,
+        "resolution_rate": int(daily["resolved"].sum()) / visits if visits else None,
+        "journeys_completed_total": int(daily["journeys_completed"].sum()),
+        "journeys_failed_total": int(daily["journeys_failed"].sum()),
+        "revenue_total": float(daily["revenue"].sum()),
+        "cost_to_serve_total": float(daily["cost_to_serve"].sum()),
+        "acquisition_cost_total": float(daily["acquisition_cost"].sum()),
+        "margin_total": float(daily["margin"].sum()),
+    }

@@ -1,0 +1,306 @@
+"""The validated configuration compiled into arrays: what both engines read.
+
+``ModelSpec`` holds segments, channels, touchpoints and the journey graph as numpy arrays with
+integer codes, plus the packed behaviour parameters. It is built once per run by
+:func:`compile_spec` from a config that passed :func:`cxsim.config.validate`; engines never
+read the config again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cxsim.config.schema import OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY
+from cxsim.kernels.params import (
+    KANO_ATTRACTIVE,
+    KANO_MUST_BE,
+    KANO_ONE_DIMENSIONAL,
+    MEMORY_LINEAR,
+    MEMORY_MEAN,
+    MEMORY_PEAK_END,
+    pack_behaviour,
+)
+
+__all__ = [
+    "DIST_EXPONENTIAL",
+    "DIST_FIXED",
+    "DIST_LOGNORMAL",
+    "NETWORK_BARABASI_ALBERT",
+    "NETWORK_COMPLETE",
+    "NETWORK_WATTS_STROGATZ",
+    "NEXT_DONE",
+    "NEXT_GIVE_UP",
+    "NEXT_RETRY",
+    "OUTCOME_ABANDONED",
+    "OUTCOME_RESOLVED",
+    "OUTCOME_UNRESOLVED",
+    "TRIGGER_ACQUISITION",
+    "TRIGGER_RATE",
+    "ModelSpec",
+    "compile_spec",
+]
+
+# Step transition targets (values >= 0 are global step indices).
+NEXT_DONE = -1
+NEXT_GIVE_UP = -2
+NEXT_RETRY = -3
+# Contact outcomes (column of ModelSpec.step_next).
+OUTCOME_RESOLVED = 0
+OUTCOME_UNRESOLVED = 1
+OUTCOME_ABANDONED = 2
+TRIGGER_ACQUISITION = 0
+TRIGGER_RATE = 1
+DIST_EXPONENTIAL = 0
+DIST_LOGNORMAL = 1
+DIST_FIXED = 2
+NETWORK_COMPLETE = 0
+NETWORK_WATTS_STROGATZ = 1
+NETWORK_BARABASI_ALBERT = 2
+
+_KANO = {"must_be": KANO_MUST_BE, "one_dimensional": KANO_ONE_DIMENSIONAL, "attractive": KANO_ATTRACTIVE}
+_MEMORY = {"peak_end": MEMORY_PEAK_END, "mean": MEMORY_MEAN, "linear": MEMORY_LINEAR}
+_DIST = {"exponential": DIST_EXPONENTIAL, "lognormal": DIST_LOGNORMAL, "fixed": DIST_FIXED}
+_TRIGGER = {"acquisition": TRIGGER_ACQUISITION, "rate": TRIGGER_RATE}
+_NETWORK = {
+    "complete": NETWORK_COMPLETE,
+    "watts_strogatz": NETWORK_WATTS_STROGATZ,
+    "barabasi_albert": NETWORK_BARABASI_ALBERT,
+}
+
+
+def _name(value: Any) -> str:
+    """Enum member or plain string → its name."""
+    return str(getattr(value, "name", value))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything the engines need, as arrays. Indices follow config order."""
+
+    size: int
+    days: int
+    seed: int
+    initial_customer_share: float
+    # segments
+    segment_names: tuple[str, ...]
+    segment_cum_share: np.ndarray  # (S,) cumulative shares, last == 1
+    expectations: np.ndarray  # (S, 3)
+    expectation_sd: np.ndarray  # (S,)
+    initial_satisfaction: np.ndarray  # (S,)
+    initial_bond: np.ndarray  # (S,)
+    attitude_sd: np.ndarray  # (S,)
+    patience_mean: np.ndarray  # (S,)
+    channel_preference: np.ndarray  # (S, C)
+    journey_rate: np.ndarray  # (S, J)
+    revenue_per_day: np.ndarray  # (S,)
+    churn_multiplier: np.ndarray  # (S,)
+    # channels and touchpoints
+    channel_names: tuple[str, ...]
+    shared_context: np.ndarray  # (C, C) bool, True on the diagonal
+    touchpoint_names: tuple[str, ...]
+    tp_channel: np.ndarray  # (T,)
+    tp_staffed: np.ndarray  # (T,) bool
+    tp_servers: np.ndarray  # (T,)
+    tp_dist: np.ndarray  # (T,)
+    tp_mean: np.ndarray  # (T,)
+    tp_cv: np.ndarray  # (T,)
+    tp_open: np.ndarray  # (T,)
+    tp_close: np.ndarray  # (T,)
+    tp_quality: np.ndarray  # (T, 3)
+    tp_kano: np.ndarray  # (T,)
+    tp_p_resolve: np.ndarray  # (T,)
+    tp_p_wow: np.ndarray  # (T,)
+    tp_cost: np.ndarray  # (T,)
+    tp_staff_cost: np.ndarray  # (T,) per server-day
+    # journeys and steps (steps of all journeys in one global index)
+    journey_names: tuple[str, ...]
+    journey_trigger: np.ndarray  # (J,)
+    journey_first_step: np.ndarray  # (J,)
+    onboarding_journey: int  # index of the acquisition-triggered journey, -1 if none
+    step_names: tuple[str, ...]  # "journey.step"
+    step_journey: np.ndarray  # (K,)
+    step_touchpoints: np.ndarray  # (K, maxT) touchpoint indices, -1 padded
+    step_n_touchpoints: np.ndarray  # (K,)
+    step_next: np.ndarray  # (K, 3) target by outcome
+    step_delay: np.ndarray  # (K,)
+    step_weight: np.ndarray  # (K,)
+    step_wow_extra: np.ndarray  # (K,)
+    # behaviour
+    params: np.ndarray
+    memory_rule: int
+    csat_threshold: float
+    silo_resolution_penalty: float
+    silo_time_factor: float
+    p_switch_channel: float
+    retry_delay_days: int
+    max_contacts: int
+    # word of mouth and acquisition
+    network_kind: int
+    mean_degree: int
+    rewire_prob: float
+    talk_all_customers: bool
+    p_talk_promoter: float
+    p_talk_detractor: float
+    bond_gain_per_message: float
+    bond_loss_per_message: float
+    hype_per_message: float
+    p_marketing: float
+    q_wom: float
+    nwom_suppression: float
+    # economics
+    currency: str
+    marketing_cost_per_day: float
+    cost_per_acquisition: float
+    referral_reward: float
+
+
+def compile_spec(cfg: Any) -> ModelSpec:
+    """Compile a validated config into a :class:`ModelSpec`."""
+    pop, jny, beh = cfg.population, cfg.journey, cfg.behaviour
+    seg_names = tuple(pop.segments.keys())
+    segs = [pop.segments[s] for s in seg_names]
+    channels = tuple(jny.channels)
+    ch_index = {c: i for i, c in enumerate(channels)}
+    tp_names = tuple(jny.touchpoints.keys())
+    tps = [jny.touchpoints[t] for t in tp_names]
+    tp_index = {t: i for i, t in enumerate(tp_names)}
+    j_names = tuple(jny.journeys.keys())
+    journeys = [jny.journeys[j] for j in j_names]
+
+    shares = np.array([s.share for s in segs], dtype=np.float64)
+    cum = np.cumsum(shares) / shares.sum()
+    cum[-1] = 1.0
+
+    shared = np.eye(len(channels), dtype=np.bool_)
+    for group in jny.shared_context:
+        idx = [ch_index[c] for c in group]
+        for a in idx:
+            for b in idx:
+                shared[a, b] = True
+
+    pref = np.zeros((len(segs), len(channels)))
+    rates = np.zeros((len(segs), len(j_names)))
+    for si, s in enumerate(segs):
+        for c, w in s.channel_preference.items():
+            pref[si, ch_index[c]] = w
+        for j, r in s.journey_rates.items():
+            rates[si, j_names.index(j)] = r
+
+    step_names: list[str] = []
+    step_journey: list[int] = []
+    first_step: list[int] = []
+    step_global: dict[tuple[int, str], int] = {}
+    for ji, j in enumerate(journeys):
+        first_step.append(len(step_names))
+        for sname in j.steps:
+            step_global[(ji, sname)] = len(step_names)
+            step_names.append(f"{j_names[ji]}.{sname}")
+            step_journey.append(ji)
+    n_steps = len(step_names)
+    max_t = max(len(j.steps[s].touchpoints) for j in journeys for s in j.steps)
+    step_tp = np.full((n_steps, max_t), -1, dtype=np.int64)
+    step_ntp = np.zeros(n_steps, dtype=np.int64)
+    step_next = np.zeros((n_steps, 3), dtype=np.int64)
+    step_delay = np.zeros(n_steps, dtype=np.int64)
+    step_weight = np.zeros(n_steps)
+    step_wow = np.zeros(n_steps)
+    for ji, j in enumerate(journeys):
+        for sname, st in j.steps.items():
+            k = step_global[(ji, sname)]
+            for n, t in enumerate(st.touchpoints):
+                step_tp[k, n] = tp_index[t]
+            step_ntp[k] = len(st.touchpoints)
+            for col, target in enumerate((st.on_resolved, st.on_unresolved, st.on_abandoned)):
+                if target == OUTCOME_DONE:
+                    step_next[k, col] = NEXT_DONE
+                elif target == OUTCOME_GIVE_UP:
+                    step_next[k, col] = NEXT_GIVE_UP
+                elif target == OUTCOME_RETRY:
+                    step_next[k, col] = NEXT_RETRY
+                else:
+                    step_next[k, col] = step_global[(ji, target)]
+            step_delay[k] = st.delay_days
+            step_weight[k] = st.weight
+            step_wow[k] = st.p_wow_extra
+
+    triggers = np.array([_TRIGGER[_name(j.trigger)] for j in journeys], dtype=np.int64)
+    onboarding = [i for i, t in enumerate(triggers) if t == TRIGGER_ACQUISITION]
+    wom, acq, eco, sim = cfg.wom, cfg.acquisition, cfg.economics, cfg.simulation
+
+    def arr(values: list[Any]) -> np.ndarray:
+        return np.array(values, dtype=np.float64)
+
+    return ModelSpec(
+        size=int(pop.size),
+        days=int(sim.days),
+        seed=int(sim.seed),
+        initial_customer_share=float(pop.initial_customer_share),
+        segment_names=seg_names,
+        segment_cum_share=cum,
+        expectations=arr([[s.expectations.product, s.expectations.interaction, s.expectations.brand] for s in segs]),
+        expectation_sd=arr([s.expectation_sd for s in segs]),
+        initial_satisfaction=arr([s.initial_satisfaction for s in segs]),
+        initial_bond=arr([s.initial_bond for s in segs]),
+        attitude_sd=arr([s.attitude_sd for s in segs]),
+        patience_mean=arr([s.patience_mean_min for s in segs]),
+        channel_preference=pref,
+        journey_rate=rates,
+        revenue_per_day=arr([s.revenue_per_day for s in segs]),
+        churn_multiplier=arr([s.churn_multiplier for s in segs]),
+        channel_names=channels,
+        shared_context=shared,
+        touchpoint_names=tp_names,
+        tp_channel=np.array([ch_index[t.channel] for t in tps], dtype=np.int64),
+        tp_staffed=np.array([bool(t.staffed) for t in tps], dtype=np.bool_),
+        tp_servers=np.array([t.servers for t in tps], dtype=np.int64),
+        tp_dist=np.array([_DIST[_name(t.service_time.dist)] for t in tps], dtype=np.int64),
+        tp_mean=arr([t.service_time.mean_min for t in tps]),
+        tp_cv=arr([t.service_time.cv for t in tps]),
+        tp_open=arr([t.open_min for t in tps]),
+        tp_close=arr([t.close_min for t in tps]),
+        tp_quality=arr([[t.quality.product, t.quality.interaction, t.quality.brand] for t in tps]),
+        tp_kano=np.array([_KANO[_name(t.kano)] for t in tps], dtype=np.int64),
+        tp_p_resolve=arr([t.p_resolve for t in tps]),
+        tp_p_wow=arr([t.p_wow for t in tps]),
+        tp_cost=arr([t.cost_per_contact for t in tps]),
+        tp_staff_cost=arr([t.staff_cost_per_server_day for t in tps]),
+        journey_names=j_names,
+        journey_trigger=triggers,
+        journey_first_step=np.array(first_step, dtype=np.int64),
+        onboarding_journey=onboarding[0] if onboarding else -1,
+        step_names=tuple(step_names),
+        step_journey=np.array(step_journey, dtype=np.int64),
+        step_touchpoints=step_tp,
+        step_n_touchpoints=step_ntp,
+        step_next=step_next,
+        step_delay=step_delay,
+        step_weight=step_weight,
+        step_wow_extra=step_wow,
+        params=pack_behaviour(beh),
+        memory_rule=_MEMORY[_name(beh.memory.rule)],
+        csat_threshold=float(beh.csat_threshold),
+        silo_resolution_penalty=float(beh.silo_resolution_penalty),
+        silo_time_factor=float(beh.silo_time_factor),
+        p_switch_channel=float(beh.p_switch_channel),
+        retry_delay_days=int(beh.retry_delay_days),
+        max_contacts=int(beh.max_contacts),
+        network_kind=_NETWORK[_name(wom.network.kind)],
+        mean_degree=int(wom.network.mean_degree),
+        rewire_prob=float(wom.network.rewire_prob),
+        talk_all_customers=_name(wom.talkers) == "all_customers",
+        p_talk_promoter=float(wom.p_talk_promoter),
+        p_talk_detractor=float(wom.p_talk_detractor),
+        bond_gain_per_message=float(wom.bond_gain_per_message),
+        bond_loss_per_message=float(wom.bond_loss_per_message),
+        hype_per_message=float(wom.hype_per_message),
+        p_marketing=float(acq.p_marketing),
+        q_wom=float(acq.q_wom),
+        nwom_suppression=float(acq.nwom_suppression),
+        currency=str(eco.currency),
+        marketing_cost_per_day=float(eco.marketing_cost_per_day),
+        cost_per_acquisition=float(eco.cost_per_acquisition),
+        referral_reward=float(eco.referral_reward),
+    )

@@ -51,7 +51,8 @@ OUTCOME_RETRY = "retry"  # the same step again after behaviour.retry_delay_days
 
 
 class EngineKind(Enum):
-    agent = "agent"
+    agent = "agent"  # Mesa agents + SimPy queues: the executable specification
+    vector = "vector"  # numba kernels on struct-of-arrays state: same results, much faster
 
 
 class NetworkKind(Enum):
@@ -271,7 +272,7 @@ class EconomicsConfig:
 class SimulationConfig:
     days: int = 365
     seed: int = 42
-    engine: EngineKind = EngineKind.agent
+    engine: EngineKind = EngineKind.vector
     progress: bool = True
     csv: bool = False
 

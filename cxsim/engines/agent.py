@@ -9,7 +9,6 @@ it). ``CxModel.from_config(cfg)`` builds the model from a validated config.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import mesa
@@ -31,6 +30,7 @@ from cxsim.kernels.behaviour import (
 )
 from cxsim.kernels.journey import choose_touchpoint, end_of_journey, next_target, service_time
 from cxsim.kernels.prescription import adoption_hazard, hype, referral_share, wom_bond
+from cxsim.kpis import SERVICE_LEVEL_MIN, DayTally, day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import add_simpy_queue
 from cxsim.rng import (
@@ -73,8 +73,6 @@ from cxsim.state import (
 )
 
 __all__ = ["CxModel", "Person"]
-
-_SERVICE_LEVEL_MIN = 20.0 / 60.0  # answered within 20 s
 
 
 class Person(mesa.Agent):
@@ -502,11 +500,9 @@ class CxModel(mesa.Model):
         self.today.wom_negative = int(self._neg.sum())
 
     def _kpis(self) -> dict[str, float]:
-        spec, t, c = self.spec, self.totals, self.today
-        n_seg = len(spec.segment_names)
-        by_seg = [0] * n_seg
-        prospects = customers = 0
-        promoters = detractors = 0
+        spec, t = self.spec, self.totals
+        by_seg = [0] * len(spec.segment_names)
+        prospects = customers = promoters = detractors = 0
         sat_sum = 0.0
         for p in self.people:  # person-index order: float sums in a canonical order
             if p.status == CUSTOMER:
@@ -520,69 +516,42 @@ class CxModel(mesa.Model):
                     detractors += 1
             elif p.status == PROSPECT:
                 prospects += 1
-        # contacts of the day, in person-index order
-        visits = len(self._visitors)
-        abandoned = sum(1 for p in self._visitors if p.abandoned)
-        served = visits - abandoned
-        resolved = sum(1 for p in self._visitors if p.resolved)
-        staffed = [p for p in self._visitors if spec.tp_staffed[p.tp]]
+        # the day's contacts, in person-index order
+        staffed = 0
         wait_sum = 0.0
-        for p in staffed:
-            wait_sum += p.wait
-            t.wait_sum[p.tp] += p.wait
-            t.staffed_visits[p.tp] += 1
-            if not p.abandoned and p.wait <= _SERVICE_LEVEL_MIN:
-                t.within_target[p.tp] += 1
-        values = sorted(self._contact_values)
-        satisfied = sum(1 for _, v, _ in values if v > spec.csat_threshold)
-        ces_sum = 0.0
-        for idx, v, ces in values:
-            ces_sum += ces
-            t.moment_sum[self.people[idx].tp] += v
         contact_cost = 0.0
         for p in self._visitors:
-            contact_cost += spec.tp_cost[p.tp]
-            t.contact_cost[p.tp] += spec.tp_cost[p.tp]
-        staff_cost = float(np.sum(spec.tp_servers * spec.tp_staff_cost))
-        revenue = 0.0
-        for s in range(n_seg):
-            revenue += by_seg[s] * spec.revenue_per_day[s]
-        acquisitions = c.acquired_marketing + c.acquired_referral
-        acquisition_cost = (
-            spec.marketing_cost_per_day
-            + spec.cost_per_acquisition * acquisitions
-            + spec.referral_reward * c.acquired_referral
+            tp = p.tp
+            t.contact_cost[tp] += spec.tp_cost[tp]
+            contact_cost += spec.tp_cost[tp]
+            if spec.tp_staffed[tp]:
+                staffed += 1
+                wait_sum += p.wait
+                t.wait_sum[tp] += p.wait
+                t.staffed_visits[tp] += 1
+                if not p.abandoned and p.wait <= SERVICE_LEVEL_MIN:
+                    t.within_target[tp] += 1
+        satisfied = 0
+        ces_sum = 0.0
+        for idx, value, ces in sorted(self._contact_values):
+            ces_sum += ces
+            t.moment_sum[self.people[idx].tp] += value
+            if value > spec.csat_threshold:
+                satisfied += 1
+        tally = DayTally(
+            prospects=prospects,
+            customers=customers,
+            promoters=promoters,
+            detractors=detractors,
+            satisfaction_sum=sat_sum,
+            customers_by_segment=by_seg,
+            visits=len(self._visitors),
+            abandoned=sum(1 for p in self._visitors if p.abandoned),
+            resolved=sum(1 for p in self._visitors if p.resolved),
+            staffed_visits=staffed,
+            wait_sum=wait_sum,
+            satisfied=satisfied,
+            ces_sum=ces_sum,
+            contact_cost=contact_cost,
         )
-        cost_to_serve = contact_cost + staff_cost
-        nan = math.nan
-        return {
-            "day": self.day,
-            "prospects": prospects,
-            "customers": customers,
-            "churned": c.churned,
-            "acquired_marketing": c.acquired_marketing,
-            "acquired_referral": c.acquired_referral,
-            "promoters": promoters,
-            "passives": customers - promoters - detractors,
-            "detractors": detractors,
-            "nps": 100.0 * (promoters - detractors) / customers if customers else 0.0,
-            "csat": 100.0 * satisfied / visits if visits else nan,
-            "effort": ces_sum / visits if visits else nan,
-            "satisfaction": sat_sum / customers if customers else nan,
-            "visits": visits,
-            "served": served,
-            "abandoned": abandoned,
-            "resolved": resolved,
-            "mean_wait_min": wait_sum / len(staffed) if staffed else nan,
-            "journeys_started": c.journeys_started,
-            "journeys_completed": c.journeys_completed,
-            "journeys_failed": c.journeys_failed,
-            "wom_positive": c.wom_positive,
-            "wom_negative": c.wom_negative,
-            "revenue": revenue,
-            "contact_cost": contact_cost,
-            "staff_cost": staff_cost,
-            "cost_to_serve": cost_to_serve,
-            "acquisition_cost": acquisition_cost,
-            "margin": revenue - cost_to_serve - acquisition_cost,
-        }
+        return day_kpis(spec, self.day, self.today, tally)

@@ -44,7 +44,12 @@ commands:
                          summary.json, run_meta.json, kpis.png) into Hydra's output directory;
                          add -m to sweep: cxsim run -m simulation.seed=1,2,3
                          (in parallel processes: add hydra/launcher=joblib)
+  compare [overrides]    the main job: AS-IS vs TO-BE designs over paired replications with common
+                         random numbers; NPV, ROI and payback with confidence intervals, the ROI
+                         waterfall, touchpoint deltas, figures and a self-contained report.html;
+                         e.g. cxsim compare compare.candidates=[better_app] compare.replications=30
   validate [overrides]   check a config (every point of a sweep) without running it
+  validate-model [--out DIR] [--quick]  check the model against theory; writes docs/validation.md
   help                   show this message (also: -h, --help)
 
 overrides use Hydra syntax, e.g.
@@ -105,7 +110,7 @@ def expand_sweeps(overrides: list[str]) -> list[list[str]]:
     return [list(c) for c in itertools.product(*choices)] if choices else [[]]
 
 
-def _check(overrides: list[str], multirun: bool) -> int:
+def _check(overrides: list[str], multirun: bool, designs: bool = False) -> int:
     """Compose and validate every config the command would run. Returns an exit code."""
     try:
         combos = expand_sweeps(overrides) if multirun else [overrides]
@@ -115,7 +120,10 @@ def _check(overrides: list[str], multirun: bool) -> int:
             if sweeps:
                 raise ConfigError([(sweeps[0], "sweep syntax (a,b or range) needs -m (multirun)")])
         for combo in combos:
-            compose_config(combo, validate_it=True)
+            if designs:
+                design_configs(combo)
+            else:
+                compose_config(combo, validate_it=True)
     except ConfigError as exc:
         print(f"cxsim: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -123,6 +131,81 @@ def _check(overrides: list[str], multirun: bool) -> int:
         print(f"cxsim: invalid override: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
         return EXIT_CONFIG
     return 0
+
+
+def design_configs(overrides: list[str]) -> tuple[DictConfig, list[DictConfig]]:
+    """Compose the baseline and candidate designs named by ``compare.*`` under ``overrides``.
+
+    Each design is the same config with ``scenario=<name>``; the overrides apply to all.
+
+    Raises:
+        ConfigError: a design's config is invalid or names an unknown scenario.
+    """
+    common = [o for o in overrides if not o.lstrip("+~").startswith("scenario=")]
+    first = compose_config(common, validate_it=True)
+    names = [str(first.compare.baseline), *[str(c) for c in first.compare.candidates]]
+    if len(names) < 2:
+        raise ConfigError([("compare.candidates", "name at least one TO-BE scenario to compare with the baseline")])
+    cfgs = []
+    for name in names:
+        try:
+            cfgs.append(compose_config([*common, f"scenario={name}"], validate_it=True))
+        except ConfigError as exc:
+            key = "compare.baseline" if name == names[0] else "compare.candidates"
+            if exc.problems and exc.problems[0][0] == "scenario":
+                raise ConfigError([(key, f"unknown scenario {name!r} ({exc.problems[0][1]})")]) from exc
+            raise
+    return cfgs[0], cfgs[1:]
+
+
+def print_comparison(result: Any) -> None:
+    """The comparison table and the answer, on standard output."""
+    from cxsim.report.html import answer_sentences
+
+    cur = result.currency
+    level = int(result.ci_level * 100)
+    kpis = result.kpis.set_index(["design", "kpi"])
+    head = f"{'design':<34}{'investment':>12}  {'NPV [' + str(level) + '% CI]':<32}{'ROI [CI]':<22}"
+    print(head + f"{'P(ROI>0)':>9}{'payback':>10}{'dNPS':>7}")
+    for r in result.money.sort_values("npv", ascending=False).to_dict("records"):
+        npv = f"{r['npv']:,.0f} [{r['npv_low']:,.0f}, {r['npv_high']:,.0f}]"
+        roi = (
+            f"{100 * r['roi']:.0f}% [{100 * r['roi_low']:.0f}%, {100 * r['roi_high']:.0f}%]"
+            if r["investment"] > 0
+            else "n/a"
+        )
+        pb = r["payback_day"]
+        payback = f"day {int(pb)}" if pb is not None and pb == pb else "-"
+        dnps = kpis.loc[(r["design"], "nps_end"), "delta"]
+        print(
+            f"{str(r['title'])[:33]:<34}{r['investment']:>12,.0f}  {npv:<32}{roi:<22}"
+            f"{100 * r['p_roi_positive']:>8.0f}%{payback:>10}{dnps:>+7.1f}"
+        )
+    print(f"(money in {cur}, discounted at {100 * result.discount_rate_annual:.1f}%/yr over {result.days} days; "
+          f"{result.replications} paired replications)")  # fmt: skip
+    print()
+    for sentence in answer_sentences(result):
+        print(f"  {sentence}")
+
+
+def compare_job(overrides: list[str], out_dir: Path) -> dict[str, Any]:
+    """Run ``cxsim compare``: compose the designs, compare, write the outputs, print the answer."""
+    from cxsim.compare import compare
+    from cxsim.output import write_comparison
+
+    for name in ("MESA", "matplotlib"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    baseline, candidates = design_configs(overrides)
+    result = compare(baseline, candidates)
+    write_comparison(out_dir, result, baseline)
+    print(
+        f"cxsim compare: {baseline.journey.name} vs {', '.join(str(c.scenario.name) for c in candidates)}; "
+        f"{baseline.population.size:,} people, {result.days} days, {result.replications} replications, "
+        f"{result.wall_seconds:.0f} s"
+    )
+    print_comparison(result)
+    print(f"  outputs: {out_dir} (report.html)")
+    return result.summary()
 
 
 def print_summary(summary: dict[str, Any], out_dir: Path | None, wall: float) -> None:
@@ -186,6 +269,28 @@ def _hydra_run(cfg: DictConfig) -> None:
     run_job(cfg, Path(HydraConfig.get().runtime.output_dir))
 
 
+@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
+def _hydra_compare(cfg: DictConfig) -> None:
+    compare_job(list(HydraConfig.get().overrides.task), Path(HydraConfig.get().runtime.output_dir))
+
+
+def _compare(args: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in args):
+        print(_usage())
+        return 0
+    overrides, multirun = _split_args(args)
+    code = _check(overrides, multirun, designs=True)
+    if code:
+        return code
+    saved = sys.argv
+    sys.argv = ["cxsim", *args]
+    try:
+        _hydra_compare()
+    finally:
+        sys.argv = saved
+    return 0
+
+
 def _run(args: list[str]) -> int:
     if any(a in ("-h", "--help") for a in args):
         print(_usage())
@@ -231,7 +336,13 @@ def main(argv: list[str] | None = None) -> int:
         return _run(rest)
     if command == "validate":
         return _validate(rest)
-    print(f"cxsim: unknown command {command!r} (commands: run, validate, help)", file=sys.stderr)
+    if command == "validate-model":
+        from cxsim.validation_report import main as validate_model
+
+        return validate_model(rest)
+    if command == "compare":
+        return _compare(rest)
+    print(f"cxsim: unknown command {command!r} (commands: run, compare, validate, help)", file=sys.stderr)
     return EXIT_CONFIG
 
 

@@ -99,6 +99,7 @@ def write_run(
     files: list[tuple[str, bytes]] = [
         ("daily.parquet", _parquet_bytes(result.daily)),
         ("touchpoints.parquet", _parquet_bytes(result.touchpoints)),
+        ("steps.parquet", _parquet_bytes(result.steps)),
     ]
     if csv:
         files.append(("daily.csv", result.daily.to_csv(index=False).encode()))
@@ -106,6 +107,76 @@ def write_run(
     files.append(("summary.json", (json.dumps(result.summary, indent=2) + "\n").encode()))
     files.append(("run_meta.json", (json.dumps(run_meta(cfg, result, wall_seconds), indent=2) + "\n").encode()))
     files.append(("kpis.png", png_bytes(kpi_figure(result.daily, currency=str(result.summary.get("currency", ""))))))
+    written = []
+    for name, data in files:
+        atomic_write_bytes(out_dir / name, data)
+        written.append(out_dir / name)
+    return written
+
+
+def comparison_meta(cfg: Any) -> dict[str, Any]:
+    """Assumptions listed in a comparison report, from the baseline config."""
+    b, w, a, e = cfg.behaviour, cfg.wom, cfg.acquisition, cfg.economics
+    network = getattr(w.network.kind, "name", w.network.kind)
+    params = {
+        "journey (AS-IS)": cfg.journey.name,
+        "initial customers": f"{100 * cfg.population.initial_customer_share:.0f}% of the market",
+        "loss / gain weight (disconfirmation)": f"{b.loss_weight} / {b.gain_weight}",
+        "memory rule": str(getattr(b.memory.rule, "name", b.memory.rule)),
+        "base churn (per day)": b.churn.base_daily,
+        "churn sensitivity to satisfaction / bond": f"{b.churn.satisfaction_sensitivity} / {b.churn.bond_sensitivity}",
+        "word-of-mouth network": f"{network}, mean degree {w.network.mean_degree}",
+        "promoter / detractor talk rate (per day)": f"{w.p_talk_promoter} / {w.p_talk_detractor}",
+        "Bass p (marketing) / q (word of mouth), per day": f"{a.p_marketing} / {a.q_wom}",
+        "negative WOM suppression per message": a.nwom_suppression,
+        "cost per acquisition / referral reward": f"{e.cost_per_acquisition} / {e.referral_reward}",
+    }
+    return {
+        "journey": str(cfg.journey.name),
+        "engine": str(getattr(cfg.simulation.engine, "name", cfg.simulation.engine)),
+        "parameters": params,
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+    }
+
+
+def write_comparison(out_dir: Path, result: Any, baseline_cfg: Any) -> list[Path]:
+    """Write a comparison's files into ``out_dir``: tidy tables, summary, figures, report."""
+    from cxsim.report.compare_figures import all_figures
+    from cxsim.report.figures import png_bytes
+    from cxsim.report.html import comparison_report
+
+    out_dir = Path(out_dir)
+    meta = comparison_meta(baseline_cfg)
+    pngs = {name: png_bytes(fig) for name, fig in all_figures(result).items()}
+    summary = result.summary()
+    summary["assumptions"] = meta["parameters"]
+    files: list[tuple[str, bytes]] = [
+        ("comparison.parquet", _parquet_bytes(result.runs)),
+        ("comparison.csv", result.runs.to_csv(index=False).encode()),
+        ("trajectories.parquet", _parquet_bytes(result.daily)),
+        ("touchpoint_deltas.csv", result.touchpoint_deltas.to_csv(index=False).encode()),
+        ("summary.json", (json.dumps(summary, indent=2) + "\n").encode()),
+        (
+            "run_meta.json",
+            (
+                json.dumps(
+                    {
+                        "config": OmegaConf.to_container(baseline_cfg, resolve=True, enum_to_str=True),
+                        "designs": [d.name for d in result.designs],
+                        "seeds": list(result.seeds),
+                        "versions": meta["versions"],
+                        "git_commit": meta["git_commit"],
+                        "wall_seconds": round(result.wall_seconds, 3),
+                    },
+                    indent=2,
+                )
+                + "\n"
+            ).encode(),
+        ),
+    ]
+    files += [(f"figures/{name}.png", data) for name, data in pngs.items()]
+    files.append(("report.html", comparison_report(result, pngs, meta).encode("utf-8")))
     written = []
     for name, data in files:
         atomic_write_bytes(out_dir / name, data)

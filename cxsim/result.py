@@ -79,6 +79,8 @@ class SimulationResult:
         daily: one row per day (see ``DAILY_COLUMNS``); ``churned`` and ``acquired_*`` count that
             day's events, ``nps`` is over active customers at the end of the day.
         touchpoints: one row per touchpoint with totals over the run.
+        steps: one row per (journey step, touchpoint) that could serve it: contacts, resolved,
+            abandoned over the run (the journey's flow volumes).
         summary: end-of-run KPIs (JSON-serialisable).
         engine: the engine that produced it.
         seed: the seed used.
@@ -86,6 +88,7 @@ class SimulationResult:
 
     daily: pd.DataFrame
     touchpoints: pd.DataFrame
+    steps: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
     engine: str = "agent"
     seed: int = 0
@@ -130,6 +133,26 @@ def touchpoint_table(spec: ModelSpec, totals: TouchpointTotals) -> pd.DataFrame:
             "cost": t.contact_cost + staff,
         }
     )
+
+
+def step_table(spec: ModelSpec, totals: TouchpointTotals) -> pd.DataFrame:
+    """Contacts per (journey, step, touchpoint) over the run, for every touchpoint a step offers."""
+    rows = []
+    for k, full in enumerate(spec.step_names):
+        journey, step = full.split(".", 1)
+        for n in range(int(spec.step_n_touchpoints[k])):
+            tp = int(spec.step_touchpoints[k, n])
+            rows.append(
+                {
+                    "journey": journey,
+                    "step": step,
+                    "touchpoint": spec.touchpoint_names[tp],
+                    "visits": int(totals.step_visits[k, tp]),
+                    "resolved": int(totals.step_resolved[k, tp]),
+                    "abandoned": int(totals.step_abandoned[k, tp]),
+                }
+            )
+    return pd.DataFrame(rows, columns=["journey", "step", "touchpoint", "visits", "resolved", "abandoned"])
 
 
 def _f(x: float) -> float | None:

@@ -10,7 +10,7 @@ from tqdm.auto import tqdm
 from cxsim.config.validation import ConfigError, validate
 from cxsim.engines.agent import CxModel
 from cxsim.engines.vector import VectorModel
-from cxsim.result import SimulationResult, daily_frame, summarise, touchpoint_table
+from cxsim.result import SimulationResult, daily_frame, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
 
 __all__ = ["ENGINES", "simulate"]
@@ -51,6 +51,7 @@ def simulate(
     return SimulationResult(
         daily=daily,
         touchpoints=tps,
+        steps=step_table(spec, model.totals),
         summary=summarise(spec, daily, tps),
         engine=engine_name,
         seed=spec.seed,

@@ -52,6 +52,7 @@ class TouchpointTotals:
     """Per-touchpoint statistics accumulated over a run (arrays indexed by touchpoint)."""
 
     n: int
+    n_steps: int = 0
     visits: np.ndarray = field(init=False)
     served: np.ndarray = field(init=False)
     abandoned: np.ndarray = field(init=False)
@@ -62,9 +63,14 @@ class TouchpointTotals:
     wait_sum: np.ndarray = field(init=False)
     moment_sum: np.ndarray = field(init=False)
     contact_cost: np.ndarray = field(init=False)
+    step_visits: np.ndarray = field(init=False)  # (steps, touchpoints)
+    step_resolved: np.ndarray = field(init=False)
+    step_abandoned: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         for name in ("visits", "served", "abandoned", "resolved", "wows", "staffed_visits", "within_target"):
             setattr(self, name, _zeros_int(self.n))
         for name in ("wait_sum", "moment_sum", "contact_cost"):
             setattr(self, name, np.zeros(self.n))
+        for name in ("step_visits", "step_resolved", "step_abandoned"):
+            setattr(self, name, np.zeros((self.n_steps, self.n), dtype=np.int64))

@@ -57,6 +57,7 @@ def assert_same(agent: cxsim.SimulationResult, vector: cxsim.SimulationResult) -
             np.testing.assert_allclose(tv[col], ta[col], rtol=1e-9, atol=0, equal_nan=True, err_msg=col)
         else:
             assert (ta[col] == tv[col]).all(), col
+    pd.testing.assert_frame_equal(agent.steps, vector.steps, check_exact=True)
     assert agent.summary.keys() == vector.summary.keys()
 
 
@@ -81,9 +82,15 @@ def test_cases_exercise_what_they_claim() -> None:
 
 
 _THREADS_SCRIPT = """
-import sys, cxsim
-r = cxsim.simulate(cxsim.load_config(["population.size=20000", "simulation.days=40", "simulation.progress=false"]))
-r.daily.to_parquet(sys.argv[1])
+import sys, numba, pandas as pd, cxsim
+from cxsim.engines.vector import VectorModel
+from cxsim.spec import compile_spec
+spec = compile_spec(cxsim.load_config(["population.size=20000", "simulation.days=40"]))
+model = VectorModel(spec=spec, threads=numba.get_num_threads())  # every thread, whatever the size
+assert model.threads == int(sys.argv[2]), (model.threads, sys.argv[2])
+for _ in range(40):
+    model.step()
+pd.DataFrame(model.history).to_parquet(sys.argv[1])
 """
 
 
@@ -94,6 +101,6 @@ def test_vector_identical_at_any_thread_count(tmp_path: pytest.TempPathFactory) 
     for threads in ("1", "2"):
         out = tmp_path / f"daily_{threads}.parquet"  # type: ignore[operator]
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
-        subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, str(out)], check=True, env=env, timeout=600)
+        subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, str(out), threads], check=True, env=env, timeout=600)
         frames.append(pd.read_parquet(out))
     pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)

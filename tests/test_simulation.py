@@ -105,6 +105,10 @@ def test_contact_accounting(small_result: cxsim.SimulationResult) -> None:
     assert t["abandoned"].sum() == d["abandoned"].sum()
     assert t["resolved"].sum() == d["resolved"].sum()
     assert (t.loc[~t["staffed"], "abandoned"] == 0).all()
+    steps = small_result.steps
+    assert steps["visits"].sum() == d["visits"].sum()
+    assert steps["resolved"].sum() == d["resolved"].sum()
+    assert steps.groupby("touchpoint")["visits"].sum().to_dict() == t.set_index("touchpoint")["visits"].to_dict()
     assert (d["mean_wait_min"].dropna() >= 0).all()
     assert ((d["csat"].dropna() >= 0) & (d["csat"].dropna() <= 100)).all()
     assert ((d["effort"].dropna() >= 1) & (d["effort"].dropna() < 7)).all()

@@ -8,10 +8,12 @@ becomes a :class:`~cxsim.config.validation.ConfigError`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
@@ -38,18 +40,40 @@ def register_schema() -> None:
     ConfigStore.instance().store(name=SCHEMA_NAME, node=CxConfig)
 
 
+_OVERRIDE_KEY = re.compile(
+    r"(?:Error merging override|Could not override|Could not append to config\. An item is already at)"
+    r" '?\+?~?([\w./\[\]-]+)"
+)
+_MISSING_GROUP = re.compile(r"Could not find '([\w-]+)/")
+
+
 def composition_error(exc: BaseException) -> ConfigError:
-    """Turn a Hydra/OmegaConf composition failure into a one-line ConfigError."""
+    """Turn a Hydra/OmegaConf composition failure into a ConfigError naming the key."""
     msg = str(exc).strip()
     key = getattr(exc, "full_key", None)
     cause = exc.__cause__ or exc.__context__
     if not key and cause is not None:
         key = getattr(cause, "full_key", None)
-        if cause is not None and str(cause).strip() and str(cause).strip() not in msg:
+        if str(cause).strip() and str(cause).strip() not in msg:
             msg = f"{msg}: {str(cause).strip()}"
-    lines = [
-        ln.strip() for ln in msg.splitlines() if ln.strip() and not ln.strip().startswith(("full_key:", "object_type="))
-    ]
+    # The override's own key is the most useful location; OmegaConf sometimes reports a key
+    # relative to the node it failed in (e.g. "orphan" for "journey.journeys.x.steps.orphan").
+    m = _OVERRIDE_KEY.search(msg)
+    if m:
+        override_key = m.group(1).split("=")[0]
+        if not key or not str(override_key).endswith(str(key)) or len(str(key)) < len(override_key):
+            key = override_key
+    g = _MISSING_GROUP.search(msg)
+    if g and not key:
+        key = g.group(1)
+    lines = []
+    for ln in msg.splitlines():
+        ln = ln.strip()
+        if not ln or ln.startswith(("full_key:", "object_type=", "Config search path", "provider=", "path=")):
+            continue
+        if ln.startswith("In '") and "Could not find" not in ln:
+            continue
+        lines.append(re.sub(r"\s*reference_type=\S+", "", ln))
     text = " ".join(lines[:6]) if lines else type(exc).__name__
     return ConfigError([(str(key) if key else "overrides", text)])
 
@@ -65,8 +89,12 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
     overrides = list(overrides or [])
     with_hydra = any(o.lstrip("+~").startswith(("hydra.", "hydra/")) for o in overrides)
     try:
-        with initialize_config_dir(version_base="1.3", config_dir=str(config_dir()), job_name="cxsim"):
+        if GlobalHydra.instance().is_initialized():
+            # inside a running Hydra app (cxsim run / compare): its search path is ours
             cfg = compose(config_name="config", overrides=overrides, return_hydra_config=with_hydra)
+        else:
+            with initialize_config_dir(version_base="1.3", config_dir=str(config_dir()), job_name="cxsim"):
+                cfg = compose(config_name="config", overrides=overrides, return_hydra_config=with_hydra)
     except ConfigError:
         raise
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
@@ -74,6 +102,13 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
     if with_hydra:
         with open_dict(cfg):
             del cfg["hydra"]
+    try:
+        # "+key=value" may add keys anywhere; re-merging into the schema rejects keys the
+        # schema does not have (a typo such as +population.sise=5000) while dict-valued
+        # fields (segments, touchpoints, steps, preferences) still accept new entries.
+        OmegaConf.merge(OmegaConf.structured(CxConfig), OmegaConf.to_container(cfg))
+    except OmegaConfBaseException as exc:
+        raise composition_error(exc) from exc
     if validate_it:
         validate(cfg)
     return cfg

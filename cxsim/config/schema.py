@@ -266,6 +266,33 @@ class EconomicsConfig:
     marketing_cost_per_day: float = 0.0
     cost_per_acquisition: float = 0.0
     referral_reward: float = 0.0
+    discount_rate_annual: float = 0.08
+
+
+@dataclass
+class ScenarioConfig:
+    """A journey design: AS-IS, or a TO-BE patch plus the investment it takes."""
+
+    name: str = "as_is"
+    title: str = "AS-IS"
+    description: str = ""
+    capex: float = 0.0  # spent on day 0
+    opex_per_day: float = 0.0  # spent every simulated day
+
+
+@dataclass
+class CompareConfig:
+    """Paired AS-IS vs TO-BE comparison settings (``cxsim compare``)."""
+
+    baseline: str = "as_is"
+    candidates: list[str] = field(default_factory=list)
+    replications: int = 20
+    seed: int = 1000  # replication r runs on seed + r for every design (common random numbers)
+    ci_level: float = 0.95
+    target_roi_half_width: float = 0.0  # > 0: add replications until every ROI CI is this narrow
+    max_replications: int = 200
+    horizon_days: int = 0  # > 0: simulate every design for this many days (else simulation.days)
+    n_jobs: int = 0  # worker processes for replications; 0 = one per CPU, 1 = in this process
 
 
 @dataclass
@@ -286,3 +313,5 @@ class CxConfig:
     acquisition: AcquisitionConfig = field(default_factory=AcquisitionConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     simulation: SimulationConfig = field(default_factory=SimulationConfig)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)

@@ -83,6 +83,31 @@ def validate(cfg: DictConfig | Any) -> None:
     eco = cfg.economics
     for k in ("marketing_cost_per_day", "cost_per_acquisition", "referral_reward"):
         c.nonneg(f"economics.{k}", eco[k])
+    if c.number("economics.discount_rate_annual", eco.discount_rate_annual) and not (
+        0.0 <= eco.discount_rate_annual <= 1.0
+    ):
+        c.fail("economics.discount_rate_annual", f"must be in [0, 1] (0.08 = 8%/yr), got {eco.discount_rate_annual!r}")
+    c.nonneg("scenario.capex", cfg.scenario.capex)
+    c.nonneg("scenario.opex_per_day", cfg.scenario.opex_per_day)
+    cmp = cfg.compare
+    c.at_least("compare.replications", cmp.replications, 2)
+    if c.number("compare.ci_level", cmp.ci_level) and not 0.0 < cmp.ci_level < 1.0:
+        c.fail("compare.ci_level", f"must be in (0, 1), got {cmp.ci_level!r}")
+    c.nonneg("compare.target_roi_half_width", cmp.target_roi_half_width)
+    ok_max = c.number("compare.max_replications", cmp.max_replications)
+    if ok_max and isinstance(cmp.replications, int) and cmp.max_replications < cmp.replications:
+        c.fail(
+            "compare.max_replications",
+            f"must be >= compare.replications ({cmp.replications}), got {cmp.max_replications!r}",
+        )
+    c.nonneg("compare.horizon_days", cmp.horizon_days)
+    c.nonneg("compare.n_jobs", cmp.n_jobs)
+    if cmp.baseline in list(cmp.candidates):
+        c.fail("compare.candidates", f"the baseline {cmp.baseline!r} cannot also be a candidate")
+    if len(set(cmp.candidates)) != len(cmp.candidates):
+        c.fail("compare.candidates", f"has duplicates: {list(cmp.candidates)}")
+    if c.number("compare.seed", cmp.seed) and not 0 <= cmp.seed < 2**62:
+        c.fail("compare.seed", f"must be an integer in [0, 2**62), got {cmp.seed!r}")
     sim = cfg.simulation
     c.at_least("simulation.days", sim.days, 1)
     if c.number("simulation.seed", sim.seed) and not 0 <= sim.seed < 2**63:
@@ -216,17 +241,24 @@ def _steps(c: _Checker, cfg: Any, jname: str, jt: Any) -> None:
             c.fail(f"{skey}.touchpoints", "needs at least one touchpoint")
         if len(set(st.touchpoints)) != len(st.touchpoints):
             c.fail(f"{skey}.touchpoints", f"has duplicates: {list(st.touchpoints)}")
+        extra_ok = c.number(f"{skey}.p_wow_extra", st.p_wow_extra)
+        if extra_ok and not 0.0 <= st.p_wow_extra <= 1.0:
+            c.fail(f"{skey}.p_wow_extra", f"must be a probability in [0, 1], got {st.p_wow_extra!r}")
+            extra_ok = False
         for t in st.touchpoints:
             if t not in cfg.journey.touchpoints:
                 c.fail(
                     f"{skey}.touchpoints",
                     f"unknown touchpoint {t!r} (journey.touchpoints: {list(cfg.journey.touchpoints)})",
                 )
-            elif c.number(f"{skey}.p_wow_extra", st.p_wow_extra):
-                p_wow = cfg.journey.touchpoints[t].p_wow
-                if isinstance(p_wow, (int, float)) and p_wow + st.p_wow_extra > 1.0:
-                    c.fail(f"{skey}.p_wow_extra", f"p_wow of {t!r} plus p_wow_extra exceeds 1")
-        c.prob(f"{skey}.p_wow_extra", st.p_wow_extra)
+                continue
+            p_wow = cfg.journey.touchpoints[t].p_wow
+            valid_wow = isinstance(p_wow, (int, float)) and not isinstance(p_wow, bool) and 0.0 <= p_wow <= 1.0
+            if extra_ok and valid_wow and p_wow + st.p_wow_extra > 1.0:
+                c.fail(
+                    f"{skey}.p_wow_extra",
+                    f"p_wow of {t!r} ({p_wow!r}) plus p_wow_extra ({st.p_wow_extra!r}) exceeds 1",
+                )
         c.at_least(f"{skey}.delay_days", st.delay_days, 1)
         c.positive(f"{skey}.weight", st.weight)
         graph[sname] = set()
@@ -328,7 +360,7 @@ def _wom_acquisition(c: _Checker, cfg: Any) -> None:
             c.fail(
                 "wom.network.mean_degree", f"must be even for watts_strogatz (a ring lattice), got {net.mean_degree!r}"
             )
-        elif isinstance(size, int) and net.mean_degree >= size:
+        elif isinstance(size, int) and size >= 1 and net.mean_degree >= size:
             c.fail("wom.network.mean_degree", f"must be below population.size ({size}), got {net.mean_degree!r}")
     c.prob("wom.network.rewire_prob", net.rewire_prob)
     c.prob("wom.p_talk_promoter", w.p_talk_promoter)

@@ -368,7 +368,7 @@ class CxModel(mesa.Model):
         self.q_message = spec.q_wom / self.network.mean_degree if spec.size > 1 else 0.0
         self.people: list[Person] = [Person(self, i) for i in range(spec.size)]
         self.today = DayCounters()
-        self.totals = TouchpointTotals(len(spec.touchpoint_names))
+        self.totals = TouchpointTotals(len(spec.touchpoint_names), len(spec.step_names))
         self.history: list[dict[str, float]] = []
         self._visitors: list[Person] = []
         self._contact_values: list[tuple[int, float, float]] = []
@@ -395,13 +395,17 @@ class CxModel(mesa.Model):
         self._contact_values.append((person.index, value, ces))
         t = self.totals
         tp = person.tp
+        k = person.step
         t.visits[tp] += 1
+        t.step_visits[k, tp] += 1
         if person.abandoned:
             t.abandoned[tp] += 1
+            t.step_abandoned[k, tp] += 1
         else:
             t.served[tp] += 1
         if person.resolved:
             t.resolved[tp] += 1
+            t.step_resolved[k, tp] += 1
         if person.wow:
             t.wows[tp] += 1
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -61,9 +62,23 @@ from cxsim.spec import (
     TRIGGER_RATE,
     ModelSpec,
 )
-from cxsim.state import CHURNED, CUSTOMER, PROSPECT, VIA_INITIAL, VIA_MARKETING, VIA_REFERRAL, DayCounters, TouchpointTotals
+from cxsim.state import (
+    CHURNED,
+    CUSTOMER,
+    PROSPECT,
+    VIA_INITIAL,
+    VIA_MARKETING,
+    VIA_REFERRAL,
+    DayCounters,
+    TouchpointTotals,
+)
 
-__all__ = ["VectorModel", "People"]
+__all__ = ["PARALLEL_MIN_PEOPLE", "People", "VectorModel"]
+
+# Markets at least this big run the whole-market phases on every numba thread; smaller ones on
+# one thread. NOTE: a parallel region wakes the thread pool on every call; below ~200k people
+# that costs more than it saves, and far more when the cores are shared with other processes.
+PARALLEL_MIN_PEOPLE = 200_000
 
 
 @dataclass
@@ -131,8 +146,21 @@ def _init_people(
 
 
 @njit(cache=True, inline="always")
-def _start(i: int, journey_id: int, first_step: np.ndarray, day: int, p_journey, p_step, p_due, p_contacts,
-           p_retrying, p_last_tp, p_last_channel, p_memory, p_perf) -> None:  # fmt: skip
+def _start(
+    i: int,
+    journey_id: int,
+    first_step: np.ndarray,
+    day: int,
+    p_journey: np.ndarray,
+    p_step: np.ndarray,
+    p_due: np.ndarray,
+    p_contacts: np.ndarray,
+    p_retrying: np.ndarray,
+    p_last_tp: np.ndarray,
+    p_last_channel: np.ndarray,
+    p_memory: np.ndarray,
+    p_perf: np.ndarray,
+) -> None:
     p_journey[i] = journey_id
     p_step[i] = first_step[journey_id]
     p_due[i] = day
@@ -264,6 +292,7 @@ def _phase_contacts(
     v_wow: np.ndarray,
     v_value: np.ndarray,
     v_ces: np.ndarray,
+    v_step: np.ndarray,
 ) -> tuple[int, int]:
     """Phases 2–4 for today's visitors: choose, queue, outcome, experience, move on."""
     nv = visitors.shape[0]
@@ -289,6 +318,7 @@ def _phase_contacts(
         )
         ch = tp_channel[tp]
         v_tp[v] = tp
+        v_step[v] = k
         switched[v] = last_channel[i] >= 0 and not shared[last_channel[i], ch]
         arrival[v] = tp_open[tp] + uniform(seed, STREAM_ARRIVAL, i, day, 0) * (tp_close[tp] - tp_open[tp])
         factor = silo_time if switched[v] else 1.0
@@ -373,8 +403,8 @@ def _phase_contacts(
         target = next_target(step_next, step[i], outcome, contacts[i], max_contacts)
         last_tp[i] = tp
         last_channel[i] = tp_channel[tp]
-        if target == NEXT_DONE or target == NEXT_GIVE_UP:
-            gave_up = target == NEXT_GIVE_UP
+        gave_up = target == NEXT_GIVE_UP
+        if gave_up or target == NEXT_DONE:
             _, s_new, b_new, e0, e1, e2, answer, f_new = end_of_journey(
                 satisfaction[i],
                 bond[i],
@@ -572,9 +602,7 @@ def _phase_churn(
         if status[i] != CUSTOMER or acquired_day[i] >= day:
             continue
         f = decayed_failures(failures[i], float(day - last_failure_day[i]), params)
-        h = churn_hazard(
-            satisfaction[i], bond[i], f, churn_mult[segment[i]], acquired_via[i] == VIA_REFERRAL, params
-        )
+        h = churn_hazard(satisfaction[i], bond[i], f, churn_mult[segment[i]], acquired_via[i] == VIA_REFERRAL, params)
         if uniform(seed, STREAM_CHURN, i, day, 0) < h:
             status[i] = CHURNED
             journey[i] = -1
@@ -612,6 +640,7 @@ def _tally_people(
 @njit(cache=True)
 def _tally_contacts(
     v_tp: np.ndarray,
+    v_step: np.ndarray,
     v_wait: np.ndarray,
     v_abandoned: np.ndarray,
     v_resolved: np.ndarray,
@@ -632,6 +661,9 @@ def _tally_contacts(
     t_wait: np.ndarray,
     t_moment: np.ndarray,
     t_cost: np.ndarray,
+    t_step_visits: np.ndarray,
+    t_step_resolved: np.ndarray,
+    t_step_abandoned: np.ndarray,
 ) -> tuple[int, int, int, float, int, float, float]:
     abandoned = 0
     resolved = 0
@@ -642,15 +674,19 @@ def _tally_contacts(
     contact_cost = 0.0
     for v in range(v_tp.shape[0]):  # person-index order, as the agent engine
         tp = v_tp[v]
+        k = v_step[v]
         t_visits[tp] += 1
+        t_step_visits[k, tp] += 1
         if v_abandoned[v]:
             abandoned += 1
             t_abandoned[tp] += 1
+            t_step_abandoned[k, tp] += 1
         else:
             t_served[tp] += 1
         if v_resolved[v]:
             resolved += 1
             t_resolved[tp] += 1
+            t_step_resolved[k, tp] += 1
         if v_wow[v]:
             t_wows[tp] += 1
         t_cost[tp] += tp_cost[tp]
@@ -676,11 +712,16 @@ class VectorModel:
     Args:
         spec: the compiled model (see :func:`cxsim.spec.compile_spec`).
         network: the social network; built from ``spec`` when omitted.
+        threads: numba threads for the whole-market phases (default: all of them from
+            ``PARALLEL_MIN_PEOPLE`` people on, one below). Results are identical at any count.
     """
 
-    def __init__(self, *, spec: ModelSpec, network: SocialNetwork | None = None) -> None:
+    def __init__(self, *, spec: ModelSpec, network: SocialNetwork | None = None, threads: int | None = None) -> None:
         self.spec = spec
         self.day = 0
+        if threads is None:
+            threads = numba.get_num_threads() if spec.size >= PARALLEL_MIN_PEOPLE else 1
+        self.threads = max(1, min(int(threads), int(numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
         self.network = network or build_network(
             spec.seed, spec.size, spec.network_kind, spec.mean_degree, spec.rewire_prob
         )
@@ -728,7 +769,7 @@ class VectorModel:
             p.expectation,
             p.ltr,
         )
-        self.totals = TouchpointTotals(len(spec.touchpoint_names))
+        self.totals = TouchpointTotals(len(spec.touchpoint_names), len(spec.step_names))
         self.history: list[dict[str, float]] = []
         complete = self.network.complete
         self._pos = np.zeros(0 if complete else n, dtype=np.int32)
@@ -737,6 +778,14 @@ class VectorModel:
 
     def step(self) -> None:
         """Run one day: the nine phases of the model in order."""
+        previous = numba.get_num_threads()
+        numba.set_num_threads(self.threads)
+        try:
+            self._day()
+        finally:
+            numba.set_num_threads(previous)
+
+    def _day(self) -> None:
         spec, p, t = self.spec, self.people, self.totals
         self.day += 1
         day, seed = self.day, spec.seed
@@ -757,6 +806,7 @@ class VectorModel:
         v_wow = np.empty(nv, dtype=np.bool_)
         v_value = np.empty(nv)
         v_ces = np.empty(nv)
+        v_step = np.empty(nv, dtype=np.int64)
         ev.journeys_completed, ev.journeys_failed = _phase_contacts(
             seed, day, visitors,
             spec.step_touchpoints, spec.step_n_touchpoints, spec.step_next, spec.step_delay, spec.step_weight,
@@ -767,7 +817,7 @@ class VectorModel:
             spec.max_contacts,
             p.segment, p.satisfaction, p.bond, p.expectation, p.ltr, p.failures, p.last_failure_day, p.journey,
             p.step, p.due_day, p.contacts, p.retrying, p.last_tp, p.last_channel, p.memory, p.perf,
-            v_tp, v_wait, v_abandoned, v_resolved, v_wow, v_value, v_ces,
+            v_tp, v_wait, v_abandoned, v_resolved, v_wow, v_value, v_ces, v_step,
         )  # fmt: skip
         # 5. word of mouth
         _phase_talk(seed, day, spec.talk_all_customers, spec.p_talk_promoter, spec.p_talk_detractor, p.status,
@@ -805,9 +855,10 @@ class VectorModel:
             p.status, p.segment, p.ltr, p.satisfaction, self._by_seg
         )
         abandoned, resolved, staffed, wait_sum, satisfied, ces_sum, contact_cost = _tally_contacts(
-            v_tp, v_wait, v_abandoned, v_resolved, v_wow, v_value, v_ces, spec.tp_staffed, spec.tp_cost,
+            v_tp, v_step, v_wait, v_abandoned, v_resolved, v_wow, v_value, v_ces, spec.tp_staffed, spec.tp_cost,
             spec.csat_threshold, SERVICE_LEVEL_MIN, t.visits, t.served, t.abandoned, t.resolved, t.wows,
-            t.staffed_visits, t.within_target, t.wait_sum, t.moment_sum, t.contact_cost,
+            t.staffed_visits, t.within_target, t.wait_sum, t.moment_sum, t.contact_cost, t.step_visits,
+            t.step_resolved, t.step_abandoned,
         )  # fmt: skip
         tally = DayTally(
             prospects=prospects,

@@ -1,0 +1,203 @@
+"""AS-IS vs TO-BE comparison: ROI arithmetic, common random numbers, sequential mode, outputs."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxsim
+from cxsim.cli import design_configs
+from cxsim.compare import compare, discount_factors, paired_interval
+
+SMALL = ["population.size=3000", "simulation.progress=false", "compare.horizon_days=120", "compare.n_jobs=1"]
+
+
+def cfg(*overrides: str) -> object:
+    return cxsim.load_config([*SMALL, *overrides])
+
+
+def test_discount_factors_by_hand() -> None:
+    """Day t is discounted by (1 + r)^(−t/365): day 365 at 8 % is exactly 1/1.08."""
+    d = discount_factors(365, 0.08)
+    assert d[0] == pytest.approx(1.08 ** (-1 / 365), rel=1e-15)
+    assert d[-1] == pytest.approx(1 / 1.08, rel=1e-15)
+    assert np.all(np.diff(d) < 0)
+
+
+def test_paired_interval_by_hand() -> None:
+    """Differences 1, 2, 3, 4: mean 2.5, s = 1.2910, se = 0.6455, t(0.975, 3) = 3.1824 → ±2.0543."""
+    m, lo, hi, se = paired_interval(np.array([1.0, 2.0, 3.0, 4.0]), 0.95)
+    assert m == 2.5
+    assert se == pytest.approx(math.sqrt(5 / 3) / 2, rel=1e-12)
+    assert hi - m == pytest.approx(3.182446305284263 * se, rel=1e-9)
+    assert m - lo == pytest.approx(hi - m, rel=1e-12)
+
+
+def test_roi_npv_payback_on_a_known_case() -> None:
+    """A design whose only change is a cheaper contact-centre staff day ($140 instead of $240 for 2
+    agents) earns exactly $200 more margin every day and nothing else changes (staff cost does not
+    touch behaviour). With capex $5,000 and opex $20/day, NPV, ROI and payback follow by hand."""
+    days, rate = 120, 0.08
+    base = cfg()
+    cand = cfg(
+        "scenario.name=cheaper_staff",
+        "scenario.title=Cheaper staff",
+        "scenario.capex=5000",
+        "scenario.opex_per_day=20",
+        "journey.touchpoints.contact_centre.staff_cost_per_server_day=140",
+    )
+    r = compare(base, [cand], replications=3, progress=False)
+    t = np.arange(1, days + 1)
+    disc = (1 + rate) ** (-t / 365)
+    gain = 200.0 * disc.sum()
+    invest = 5000 + 20.0 * disc.sum()
+    row = r.money.iloc[0]
+    assert row["delta_discounted_margin"] == pytest.approx(gain, rel=1e-9)
+    assert row["investment"] == pytest.approx(invest, rel=1e-12)
+    assert row["npv"] == pytest.approx(gain - invest, rel=1e-9)
+    assert row["roi"] == pytest.approx((gain - invest) / invest, rel=1e-9)
+    assert row["npv_low"] == pytest.approx(row["npv_high"], rel=1e-9)  # no noise: the paired difference is constant
+    cum = np.cumsum(200.0 * disc) - (5000 + np.cumsum(20.0 * disc))
+    assert row["payback_day"] == int(np.argmax(cum >= 0) + 1)
+    assert row["p_roi_positive"] == 1.0
+    # the waterfall puts the whole gain in staff cost and the investment in investment
+    w = r.waterfall.set_index("driver")["mean"]
+    assert w["staff_cost"] == pytest.approx(gain, rel=1e-9)
+    assert w["investment"] == pytest.approx(-invest, rel=1e-12)
+    for drv in ("retention", "wom_acquisition", "marketing_acquisition", "cost_to_serve", "other"):
+        assert abs(w[drv]) < 1e-6
+
+
+def test_investment_only_design_loses_exactly_its_investment() -> None:
+    """The AS-IS journey bought at a price: ROI is exactly −100 % and it never pays back."""
+    cand = cfg("scenario.name=same_but_paid", "scenario.capex=1000", "scenario.opex_per_day=5")
+    r = compare(cfg(), [cand], replications=2, progress=False)
+    row = r.money.iloc[0]
+    assert row["delta_discounted_margin"] == 0.0
+    assert row["roi"] == pytest.approx(-1.0, abs=1e-15)
+    assert row["payback_day"] is None
+    assert row["p_roi_positive"] == 0.0
+
+
+def test_waterfall_adds_up_to_npv() -> None:
+    """Drivers (including investment and the remainder) add up to the NPV in every comparison."""
+    r = compare(cfg(), [cfg("scenario=better_app"), cfg("scenario=shared_context")], replications=3, progress=False)
+    for d in r.candidates:
+        total = r.waterfall[r.waterfall["design"] == d.name]["mean"].sum()
+        npv = float(r.money.set_index("design").loc[d.name, "npv"])
+        assert total == pytest.approx(npv, rel=1e-9, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_common_random_numbers_pay_off() -> None:
+    """For a design that changes one touchpoint (one more agent), the paired difference's variance
+    is at least 5× smaller with common random numbers than with independent seeds."""
+    base = cfg("population.size=4000")
+    cand = cfg("population.size=4000", "scenario=more_agents")
+    reps = 8
+    paired = compare(base, [cand], replications=reps, seed=100, progress=False)
+    other = compare(base, [cand], replications=reps, seed=900, progress=False)
+
+    def values(result: object, design: str, kpi: str) -> np.ndarray:
+        runs = result.runs  # type: ignore[attr-defined]
+        sel = runs[(runs["design"] == design) & (runs["kpi"] == kpi)]
+        return sel.sort_values("replication")["value"].to_numpy()
+
+    for kpi in ("discounted_margin", "nps_end", "churned_total"):
+        crn = values(paired, "more_agents", kpi) - values(paired, "as_is", kpi)
+        independent = values(paired, "more_agents", kpi) - values(other, "as_is", kpi)  # seeds 100+r vs 900+r
+        ratio = np.var(independent, ddof=1) / max(np.var(crn, ddof=1), 1e-300)
+        assert ratio >= 5.0, (kpi, ratio)
+
+
+def test_sequential_mode_adds_replications_until_narrow() -> None:
+    """With a ROI half-width target, replications are added until it is met or the cap is reached."""
+    cand = cfg("scenario=better_app")
+    r = compare(cfg(), [cand], replications=2, target_roi_half_width=1e-9, max_replications=5, progress=False)
+    assert r.replications == 5  # the target is unreachable: stops at the cap
+    wide = compare(cfg(), [cand], replications=2, target_roi_half_width=1e9, max_replications=5, progress=False)
+    assert wide.replications == 2  # already narrow enough
+
+
+@pytest.mark.slow
+def test_workers_do_not_change_results() -> None:
+    """Replications in two worker processes give exactly what one process gives."""
+    a = compare(cfg(), [cfg("scenario=better_app")], replications=3, progress=False, n_jobs=1)
+    b = compare(cfg(), [cfg("scenario=better_app")], replications=3, progress=False, n_jobs=2)
+    pd.testing.assert_frame_equal(a.runs, b.runs, check_exact=True)
+
+
+def test_designs_must_share_the_market() -> None:
+    """Comparing designs on different market sizes is refused with a clear message."""
+    with pytest.raises(cxsim.ConfigError, match=r"population\.size"):
+        compare(cfg(), [cfg("population.size=2000", "scenario=better_app")], replications=2, progress=False)
+
+
+@pytest.mark.parametrize("name", ["as_is", "shared_context", "more_agents", "better_app", "onboarding_wow"])
+def test_shipped_scenarios_validate_and_cost_something(name: str) -> None:
+    """Every shipped design composes, validates and states its investment."""
+    c = cxsim.load_config([f"scenario={name}"])
+    assert c.scenario.name == name
+    assert c.scenario.description
+    assert (c.scenario.capex > 0) == (name != "as_is")
+
+
+def test_design_configs_from_compare_settings() -> None:
+    """compare.baseline and compare.candidates name the designs; overrides apply to all of them."""
+    base, cands = design_configs(["population.size=1234", "compare.candidates=[more_agents,better_app]"])
+    assert base.scenario.name == "as_is"
+    assert [c.scenario.name for c in cands] == ["more_agents", "better_app"]
+    assert all(c.population.size == 1234 for c in cands)
+    with pytest.raises(cxsim.ConfigError, match=r"compare\.candidates"):
+        design_configs(["compare.candidates=[nowhere]"])
+
+
+def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cxsim.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@pytest.mark.slow
+def test_cli_compare_writes_report(tmp_path: Path) -> None:
+    """`cxsim compare` prints the table and writes the tidy tables, figures and a self-contained report."""
+    out = _cli(
+        [
+            "compare",
+            "population.size=2000",
+            "compare.horizon_days=60",
+            "compare.replications=3",
+            "compare.candidates=[more_agents,better_app]",
+            "compare.n_jobs=1",
+        ],
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "NPV" in out.stdout and "P(ROI>0)" in out.stdout
+    (run_dir,) = list((tmp_path / "outputs").glob("*/*"))
+    for name in ("comparison.parquet", "comparison.csv", "summary.json", "report.html", "run_meta.json"):
+        assert (run_dir / name).is_file(), name
+    for fig in ("trajectories", "roi", "waterfall", "touchpoints", "flow_baseline"):
+        assert (run_dir / "figures" / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    tidy = pd.read_parquet(run_dir / "comparison.parquet")
+    assert list(tidy.columns) == ["design", "replication", "seed", "kpi", "value"]
+    assert set(tidy["design"]) == {"as_is", "more_agents", "better_app"}
+    report = (run_dir / "report.html").read_text()
+    assert report.count("data:image/png;base64,") >= 5
+    assert "http://" not in report and "https://" not in report  # nothing fetched from the network
+    for section in ("The question", "The answer", "The designs", "The uncertainty", "Why", "Assumptions"):
+        assert section in report
+
+
+def test_cli_compare_bad_candidate_exits_2(tmp_path: Path) -> None:
+    """An unknown design name: one message naming compare.candidates, exit 2, nothing written."""
+    out = _cli(["compare", "compare.candidates=[nowhere]"], tmp_path)
+    assert out.returncode == 2
+    assert "compare.candidates" in out.stderr and "Traceback" not in out.stderr
+    assert list(tmp_path.iterdir()) == []

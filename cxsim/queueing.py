@@ -92,7 +92,7 @@ def _fifo_waits(
     n = arrivals.shape[0]
     waits = np.zeros(n)
     abandoned = np.zeros(n, dtype=np.bool_)
-    free = np.zeros(servers)  # time each server becomes free
+    free = np.full(servers, -np.inf)  # time each server becomes free (never used: -inf)
     for i in range(n):
         a = arrivals[i]
         k = 0
@@ -100,13 +100,14 @@ def _fifo_waits(
             if free[j] < free[k]:
                 k = j
         f = free[k]
-        if f <= a:
-            free[k] = a + services[i]
-        elif a + patience[i] <= f:
-            # NOTE: the comparison is written as SimPy evaluates it (the patience timer fires at
-            # a + patience), so both agree to the last bit.
+        if f >= a and a + patience[i] <= f:
+            # NOTE: written as SimPy evaluates it: the patience timer fires at a + patience, and at
+            # a tie with a server's release (f == a + patience, zero patience included) the timer,
+            # scheduled first, wins. Both implementations agree to the last bit.
             waits[i] = patience[i]
             abandoned[i] = True
+        elif f <= a:
+            free[k] = a + services[i]
         else:
             waits[i] = f - a
             free[k] = f + services[i]

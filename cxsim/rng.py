@@ -67,9 +67,9 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
-_S11 = np.uint64(11)
+_S12 = np.uint64(12)
 _SECOND = np.uint64(0xD1B54A32D192ED03)
-_TWO_M53 = 1.0 / 9007199254740992.0  # 2**-53
+_TWO_M52 = 1.0 / 4503599627370496.0  # 2**-52
 
 
 @njit(cache=True, inline="always")
@@ -99,8 +99,10 @@ def key_bits(seed: int, stream: int, entity: int, day: int, k: int) -> np.uint64
 
 @njit(cache=True, inline="always")
 def _to_unit(h: np.uint64) -> float:
-    # Top 53 bits, centred in their cell: strictly inside (0, 1), so log() is always finite.
-    return (float(h >> _S11) + 0.5) * _TWO_M53
+    # Top 52 bits, centred in their cell: every value is exact in float64 and lies in
+    # [2**-53, 1 - 2**-53], strictly inside (0, 1), so log() is always finite.
+    # NOTE: with 53 bits, (2**53 - 1) + 0.5 rounds up to 2**53 and the draw would be 1.0.
+    return (float(h >> _S12) + 0.5) * _TWO_M52
 
 
 @njit(cache=True)

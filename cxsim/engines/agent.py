@@ -93,7 +93,9 @@ class Person(mesa.Agent):
         self.acquired_day = 0
         self.pending_onboarding = False
         att, exp_sd = spec.attitude_sd[s], spec.expectation_sd[s]
-        self.satisfaction = _unit(spec.initial_satisfaction[s] + att * normal(seed, STREAM_INIT_ATTITUDE, index, 0, 0))
+        # a lasting disposition: the person's initial satisfaction offset stays their offset
+        self.disposition = att * normal(seed, STREAM_INIT_ATTITUDE, index, 0, 0)
+        self.satisfaction = _unit(spec.initial_satisfaction[s] + self.disposition)
         self.bond = _unit(spec.initial_bond[s] + att * normal(seed, STREAM_INIT_ATTITUDE, index, 0, 1))
         self.expectation = [
             _unit(spec.expectations[s, d] + exp_sd * normal(seed, STREAM_INIT_ATTITUDE, index, 0, 2 + d))
@@ -264,6 +266,7 @@ class Person(mesa.Agent):
             float(m.day - self.last_failure_day),
             spec.memory_rule,
             spec.params,
+            self.disposition,
         )
         self.satisfaction, self.bond, self.expectation = s, b, [e0, e1, e2]
         self.ltr = int(ltr)

@@ -91,6 +91,7 @@ class People:
     acquired_day: np.ndarray  # int32
     pending_onboarding: np.ndarray  # bool
     satisfaction: np.ndarray  # float64
+    disposition: np.ndarray  # float64, lasting satisfaction offset
     bond: np.ndarray  # float64
     expectation: np.ndarray  # (N, 3) float64
     ltr: np.ndarray  # int8 answer 0-10
@@ -123,6 +124,7 @@ def _init_people(
     segment: np.ndarray,
     status: np.ndarray,
     satisfaction: np.ndarray,
+    disposition: np.ndarray,
     bond: np.ndarray,
     expectation: np.ndarray,
     ltr: np.ndarray,
@@ -135,7 +137,8 @@ def _init_people(
             s = n_seg - 1
         segment[i] = s
         status[i] = CUSTOMER if uniform(seed, STREAM_INIT_STATUS, i, 0, 0) < customer_share else PROSPECT
-        sat = init_s[s] + att_sd[s] * normal(seed, STREAM_INIT_ATTITUDE, i, 0, 0)
+        disposition[i] = att_sd[s] * normal(seed, STREAM_INIT_ATTITUDE, i, 0, 0)
+        sat = init_s[s] + disposition[i]
         bnd = init_b[s] + att_sd[s] * normal(seed, STREAM_INIT_ATTITUDE, i, 0, 1)
         satisfaction[i] = min(1.0, max(0.0, sat))
         bond[i] = min(1.0, max(0.0, bnd))
@@ -270,6 +273,7 @@ def _phase_contacts(
     # people
     segment: np.ndarray,
     satisfaction: np.ndarray,
+    disposition: np.ndarray,
     bond: np.ndarray,
     expectation: np.ndarray,
     ltr: np.ndarray,
@@ -425,6 +429,7 @@ def _phase_contacts(
                 float(day - last_failure_day[i]),
                 memory_rule,
                 params,
+                disposition[i],
             )
             satisfaction[i] = s_new
             bond[i] = b_new
@@ -734,6 +739,7 @@ class VectorModel:
             acquired_day=np.zeros(n, dtype=np.int32),
             pending_onboarding=np.zeros(n, dtype=np.bool_),
             satisfaction=np.zeros(n),
+            disposition=np.zeros(n),
             bond=np.zeros(n),
             expectation=np.zeros((n, 3)),
             ltr=np.zeros(n, dtype=np.int8),
@@ -765,6 +771,7 @@ class VectorModel:
             p.segment,
             p.status,
             p.satisfaction,
+            p.disposition,
             p.bond,
             p.expectation,
             p.ltr,
@@ -815,7 +822,8 @@ class VectorModel:
             spec.tp_kano, spec.tp_p_resolve, spec.tp_p_wow, spec.shared_context, spec.params, spec.memory_rule,
             spec.p_switch_channel, spec.silo_resolution_penalty, spec.silo_time_factor, spec.retry_delay_days,
             spec.max_contacts,
-            p.segment, p.satisfaction, p.bond, p.expectation, p.ltr, p.failures, p.last_failure_day, p.journey,
+            p.segment, p.satisfaction, p.disposition, p.bond, p.expectation, p.ltr, p.failures, p.last_failure_day,
+            p.journey,
             p.step, p.due_day, p.contacts, p.retrying, p.last_tp, p.last_channel, p.memory, p.perf,
             v_tp, v_wait, v_abandoned, v_resolved, v_wow, v_value, v_ces, v_step,
         )  # fmt: skip

@@ -259,13 +259,15 @@ def journey_value(remembered: float, gave_up: bool, params: np.ndarray) -> float
 
 
 @njit(cache=True)
-def update_satisfaction(satisfaction: float, journey: float, params: np.ndarray) -> float:
+def update_satisfaction(satisfaction: float, journey: float, params: np.ndarray, disposition: float = 0.0) -> float:
     """Cumulative satisfaction after a journey (exponential smoothing toward its target).
 
-    Target ``confirmation_satisfaction + slope·journey`` in [0, 1]: meeting expectations
-    satisfies (Oliver 1980), disconfirmation moves satisfaction up or down.
+    Target ``confirmation_satisfaction + disposition + slope·journey`` in [0, 1]: meeting
+    expectations satisfies (Oliver 1980), disconfirmation moves satisfaction up or down, and
+    ``disposition`` is the person's lasting tendency to be more or less satisfied than the
+    average customer with the same experience (0 for the average person).
     """
-    target = clip(params[CONFIRMATION_SAT] + params[SAT_SLOPE] * journey, 0.0, 1.0)
+    target = clip(params[CONFIRMATION_SAT] + disposition + params[SAT_SLOPE] * journey, 0.0, 1.0)
     return satisfaction + params[SAT_RATE] * (target - satisfaction)
 
 

@@ -130,17 +130,19 @@ def end_of_journey(
     since_failure: float,
     rule: int,
     params: np.ndarray,
+    disposition: float = 0.0,
 ) -> tuple[float, float, float, float, float, float, int, float]:
     """State after a journey ends.
 
-    ``perf_*`` are sums of perceived performance over the journey's ``contacts``.
+    ``perf_*`` are sums of perceived performance over the journey's ``contacts``;
+    ``disposition`` is the person's lasting satisfaction offset (see ``update_satisfaction``).
 
     Returns:
         ``(journey_value, satisfaction, bond, e_product, e_interaction, e_brand, ltr_answer,
         failures)``; ``failures`` is the decayed count, plus one if the journey was given up.
     """
     j = journey_value(remembered_value(m_sum, m_weight, m_max, m_min, m_last, rule, params), gave_up, params)
-    s = update_satisfaction(satisfaction, j, params)
+    s = update_satisfaction(satisfaction, j, params, disposition)
     b = update_bond(bond, j, params)
     n = float(max(contacts, 1))
     rate = params[EXP_RATE]

@@ -274,35 +274,19 @@ def _hydra_compare(cfg: DictConfig) -> None:
     compare_job(list(HydraConfig.get().overrides.task), Path(HydraConfig.get().runtime.output_dir))
 
 
-def _compare(args: list[str]) -> int:
+def _launch(args: list[str], app: Any, designs: bool) -> int:
+    """Validate every config the command would run, then hand the arguments to a Hydra app."""
     if any(a in ("-h", "--help") for a in args):
         print(_usage())
         return 0
     overrides, multirun = _split_args(args)
-    code = _check(overrides, multirun, designs=True)
+    code = _check(overrides, multirun, designs=designs)
     if code:
         return code
     saved = sys.argv
     sys.argv = ["cxsim", *args]
     try:
-        _hydra_compare()
-    finally:
-        sys.argv = saved
-    return 0
-
-
-def _run(args: list[str]) -> int:
-    if any(a in ("-h", "--help") for a in args):
-        print(_usage())
-        return 0
-    overrides, multirun = _split_args(args)
-    code = _check(overrides, multirun)
-    if code:
-        return code
-    saved = sys.argv
-    sys.argv = ["cxsim", *args]
-    try:
-        _hydra_run()
+        app()
     finally:
         sys.argv = saved
     return 0
@@ -333,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = args[0], args[1:]
     if command == "run":
-        return _run(rest)
+        return _launch(rest, _hydra_run, designs=False)
     if command == "validate":
         return _validate(rest)
     if command == "validate-model":
@@ -341,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return validate_model(rest)
     if command == "compare":
-        return _compare(rest)
+        return _launch(rest, _hydra_compare, designs=True)
     print(f"cxsim: unknown command {command!r} (commands: run, compare, validate, help)", file=sys.stderr)
     return EXIT_CONFIG
 

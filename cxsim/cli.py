@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from cxsim.config.loading import compose_config, config_dir, register_schema
@@ -264,13 +266,28 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
 register_schema()
 
 
+def _share_cores() -> None:
+    """In a parallel sweep (e.g. hydra/launcher=joblib) give each worker its share of numba threads."""
+    hc = HydraConfig.get()
+    n_jobs = hc.launcher.get("n_jobs") if hc.mode == RunMode.MULTIRUN else None
+    if not n_jobs:
+        return
+    import numba
+
+    cores = os.cpu_count() or 1
+    workers = cores if n_jobs < 0 else min(int(n_jobs), cores)
+    numba.set_num_threads(max(1, min(numba.get_num_threads(), cores // max(workers, 1))))
+
+
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
 def _hydra_run(cfg: DictConfig) -> None:
+    _share_cores()
     run_job(cfg, Path(HydraConfig.get().runtime.output_dir))
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
 def _hydra_compare(cfg: DictConfig) -> None:
+    _share_cores()
     compare_job(list(HydraConfig.get().overrides.task), Path(HydraConfig.get().runtime.output_dir))
 
 

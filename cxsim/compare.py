@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
@@ -381,7 +382,7 @@ def compare(
     while True:
         todo = range(done, reps)
         if pool is not None:
-            outputs = pool(delayed(_replicate)(cfgs, seed0 + r, engine) for r in todo)
+            outputs = pool(delayed(_replicate)(cfgs, seed0 + r, engine, jobs) for r in todo)
         else:
             outputs = (_replicate(cfgs, seed0 + r, engine) for r in todo)
         for r, results in zip(todo, outputs, strict=True):  # replication order, whatever the workers
@@ -441,8 +442,11 @@ def _with_days(cfg: Any, days: int) -> Any:
     return OmegaConf.merge(OmegaConf.structured(CxConfig), out)
 
 
-def _replicate(cfgs: list[Any], seed: int, engine: str | None) -> list[SimulationResult]:
-    """Every design on one seed (runs in a worker process when n_jobs > 1)."""
+def _replicate(cfgs: list[Any], seed: int, engine: str | None, jobs: int = 1) -> list[SimulationResult]:
+    """Every design on one seed (runs in a worker process when jobs > 1)."""
+    if jobs > 1:
+        # workers share the cores: each gets its slice of numba threads (results do not change)
+        numba.set_num_threads(max(1, min(numba.get_num_threads(), (os.cpu_count() or 1) // jobs)))
     return [simulate(c, engine=engine, seed=seed, progress=False) for c in cfgs]
 
 

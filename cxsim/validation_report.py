@@ -1023,7 +1023,7 @@ def clv_checks(settings: Settings = FULL) -> list[Check]:
         ),
         Check(
             area,
-            "CLV multiple, daily revenue discounted daily",
+            "CLV in days of margin: daily revenue column, discounted daily",
             "r / (1 + i - r) with daily r and i",
             mult_day,
             clv_day / m_day,

@@ -12,6 +12,7 @@ import itertools
 import logging
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -23,16 +24,17 @@ from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from cxsim.config.loading import compose_config, config_dir, register_schema
+from cxsim.config.loading import compose_config, config_dir, register_schema, search_dirs, searchpath_override
 from cxsim.config.validation import ConfigError
+from cxsim.designs import design_configs, ignored_keys
 
-__all__ = ["main", "print_summary", "run_job"]
+__all__ = ["design_configs", "main", "print_comparison", "print_summary", "run_job"]
 
 EXIT_CONFIG = 2
 
 # Hydra command-line flags that take a value (the value is not a config override).
 _FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-name", "-cn", "--config-path", "-cp",
-                     "--config-dir", "-cd", "--experimental-rerun"}  # fmt: skip
+                     "--experimental-rerun"}  # fmt: skip
 
 USAGE = """\
 usage: cxsim <command> [hydra overrides]
@@ -53,6 +55,10 @@ commands:
   validate [overrides]   check a config (every point of a sweep) without running it
   validate-model [--out DIR] [--quick]  check the model against theory; writes docs/validation.md
   help                   show this message (also: -h, --help)
+
+options of run, compare and validate:
+  --config-dir DIR       add your own folder of configs (DIR/scenario/*.yaml, DIR/journey/*.yaml, ...);
+                         its options join the built-in ones (repeatable)
 
 overrides use Hydra syntax, e.g.
   cxsim run population.size=5000 simulation.days=90
@@ -98,6 +104,37 @@ def _split_args(args: list[str]) -> tuple[list[str], bool]:
     return overrides, multirun
 
 
+def config_dir_args(args: list[str]) -> list[str]:
+    """Turn ``--config-dir DIR`` (repeatable; ``-cd``) into one ``hydra.searchpath`` override.
+
+    User folders hold the same groups as the built-in configs (``scenario/``, ``journey/``,
+    ``population/``...); their options join the built-in ones for every command.
+
+    Raises:
+        ConfigError: a folder does not exist, or the flag has no value.
+    """
+    dirs: list[Path] = []
+    rest: list[str] = []
+    it = iter(range(len(args)))
+    for i in it:
+        a = args[i]
+        if a in ("--config-dir", "-cd"):
+            if i + 1 >= len(args):
+                raise ConfigError([("--config-dir", "needs a folder, e.g. --config-dir mydesigns")])
+            dirs.append(Path(args[i + 1]))
+            next(it, None)
+        elif a.startswith("--config-dir="):
+            dirs.append(Path(a.split("=", 1)[1]))
+        elif a.startswith("hydra.searchpath="):
+            dirs += search_dirs([a])
+        else:
+            rest.append(a)
+    for d in dirs:
+        if not d.expanduser().is_dir():
+            raise ConfigError([("--config-dir", f"config folder {str(d)!r} does not exist")])
+    return [searchpath_override([d.expanduser() for d in dirs]), *rest] if dirs else rest
+
+
 def expand_sweeps(overrides: list[str]) -> list[list[str]]:
     """Every combination a basic sweep over ``overrides`` would run (Hydra sweep syntax)."""
     parsed = OverridesParser.create().parse_overrides(overrides)
@@ -112,7 +149,7 @@ def expand_sweeps(overrides: list[str]) -> list[list[str]]:
     return [list(c) for c in itertools.product(*choices)] if choices else [[]]
 
 
-def _check(overrides: list[str], multirun: bool, designs: bool = False) -> int:
+def _check(overrides: list[str], multirun: bool, designs: bool = False, command: str = "") -> int:
     """Compose and validate every config the command would run. Returns an exit code."""
     try:
         combos = expand_sweeps(overrides) if multirun else [overrides]
@@ -121,11 +158,17 @@ def _check(overrides: list[str], multirun: bool, designs: bool = False) -> int:
             sweeps = [o.get_key_element() for o in parsed if o.is_sweep_override()]
             if sweeps:
                 raise ConfigError([(sweeps[0], "sweep syntax (a,b or range) needs -m (multirun)")])
-        for combo in combos:
+        notes: list[str] = []
+        for i, combo in enumerate(combos):
             if designs:
-                design_configs(combo)
+                base, _ = design_configs(combo, notes if i == 0 else None)
+                if i == 0:
+                    notes += ignored_keys("compare", combo, base)
             else:
-                compose_config(combo, validate_it=True)
+                cfg = compose_config(combo, validate_it=True)
+                if i == 0 and command:
+                    notes += ignored_keys(command, combo, cfg)
+        _notes(notes)
     except ConfigError as exc:
         print(f"cxsim: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -135,79 +178,94 @@ def _check(overrides: list[str], multirun: bool, designs: bool = False) -> int:
     return 0
 
 
-def design_configs(overrides: list[str]) -> tuple[DictConfig, list[DictConfig]]:
-    """Compose the baseline and candidate designs named by ``compare.*`` under ``overrides``.
-
-    Each design is the same config with ``scenario=<name>``; the overrides apply to all.
-
-    Raises:
-        ConfigError: a design's config is invalid or names an unknown scenario.
-    """
-    common = [o for o in overrides if not o.lstrip("+~").startswith("scenario=")]
-    first = compose_config(common, validate_it=True)
-    names = [str(first.compare.baseline), *[str(c) for c in first.compare.candidates]]
-    if len(names) < 2:
-        raise ConfigError([("compare.candidates", "name at least one TO-BE scenario to compare with the baseline")])
-    cfgs = []
-    for name in names:
-        try:
-            cfgs.append(compose_config([*common, f"scenario={name}"], validate_it=True))
-        except ConfigError as exc:
-            key = "compare.baseline" if name == names[0] else "compare.candidates"
-            if exc.problems and exc.problems[0][0] == "scenario":
-                raise ConfigError([(key, f"unknown scenario {name!r} ({exc.problems[0][1]})")]) from exc
-            raise
-    return cfgs[0], cfgs[1:]
-
-
 def print_comparison(result: Any) -> None:
-    """The comparison table and the answer, on standard output."""
-    from cxsim.report.html import answer_sentences
+    """The comparison table and the answer, on standard output (aligned at any magnitude)."""
+    from cxsim.report.answer import answer_sentences, payback_text, sanity_warnings, verdict
+    from cxsim.report.labels import format_value
 
     cur = result.currency
-    level = int(result.ci_level * 100)
-    kpis = result.kpis.set_index(["design", "kpi"])
-    head = f"{'design':<34}{'investment':>12}  {'NPV [' + str(level) + '% CI]':<32}{'ROI [CI]':<22}"
-    print(head + f"{'P(ROI>0)':>9}{'payback':>10}{'dNPS':>7}")
+    level = round(result.ci_level * 100)
+    headers = ["design", f"investment ({cur})", f"NPV [{level}% CI]", "ROI [CI] / kind", "payback", "P(NPV>0)",
+               "dNPS", "d lost"]  # fmt: skip
+    rows = []
     for r in result.money.sort_values("npv", ascending=False).to_dict("records"):
         npv = f"{r['npv']:,.0f} [{r['npv_low']:,.0f}, {r['npv_high']:,.0f}]"
-        roi = (
-            f"{100 * r['roi']:.0f}% [{100 * r['roi_low']:.0f}%, {100 * r['roi_high']:.0f}%]"
-            if r["investment"] > 0
-            else "n/a"
+        rows.append(
+            [
+                str(r["title"]),
+                f"{r['investment']:,.0f}",
+                npv,
+                verdict(r, cur).removeprefix("ROI "),
+                payback_text(r),
+                f"{100 * r['p_npv_positive']:.0f}%",
+                format_value(r["delta_nps"], "points", signed=True).removesuffix(" pts"),
+                format_value(r["delta_customers_lost"], "count", signed=True),
+            ]
         )
-        pb = r["payback_day"]
-        payback = f"day {int(pb)}" if pb is not None and pb == pb else "-"
-        dnps = kpis.loc[(r["design"], "nps_end"), "delta"]
-        print(
-            f"{str(r['title'])[:33]:<34}{r['investment']:>12,.0f}  {npv:<32}{roi:<22}"
-            f"{100 * r['p_roi_positive']:>8.0f}%{payback:>10}{dnps:>+7.1f}"
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    left = {0, 3, 4}
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         )
-    print(f"(money in {cur}, discounted at {100 * result.discount_rate_annual:.1f}%/yr over {result.days} days; "
-          f"{result.replications} paired replications)")  # fmt: skip
+
+    print(line(headers).rstrip())
+    for row in rows:
+        print(line(row).rstrip())
+    print(
+        f"(money in {cur}, discounted at {100 * result.discount_rate_annual:.1f}%/yr over {result.days} days after a "
+        f"{result.warmup_days}-day warm-up; {result.replications} paired replications; investment includes staff "
+        "the design adds or removes)"
+    )
     print()
     for sentence in answer_sentences(result):
-        print(f"  {sentence}")
+        for i, chunk in enumerate(textwrap.wrap(sentence, 100)):
+            print(("  " if i == 0 else "    ") + chunk)
+    for w in sanity_warnings(result):
+        print(f"  warning: the AS-IS is implausible: {w}", file=sys.stderr)
+
+
+def _notes(notes: list[str]) -> None:
+    for n in dict.fromkeys(notes):
+        print(f"cxsim: {n}", file=sys.stderr)
 
 
 def compare_job(overrides: list[str], out_dir: Path) -> dict[str, Any]:
     """Run ``cxsim compare``: compose the designs, compare, write the outputs, print the answer."""
-    from cxsim.compare import compare
+    from cxsim.compare import CompareSettings, compare
     from cxsim.output import write_comparison
 
     for name in ("MESA", "matplotlib"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    baseline, candidates = design_configs(overrides)
+    baseline, candidates = design_configs(overrides)  # its notes were printed before Hydra started
+    s = CompareSettings.from_config(baseline)
+    eta = s.estimate_seconds(int(baseline.population.size), 1 + len(candidates))
+    print(
+        f"cxsim compare: {1 + len(candidates)} designs x {s.replications} paired replications, "
+        f"{baseline.population.size:,} people, {s.simulated_days:,} days each ({s.warmup_days} warm-up + "
+        f"{s.simulated_days - s.warmup_days:,}); about {_duration(eta)} on "
+        f"{min(s.n_jobs, s.replications)} worker(s) (rough estimate)",
+        flush=True,
+    )
     result = compare(baseline, candidates)
     write_comparison(out_dir, result, baseline)
     print(
-        f"cxsim compare: {baseline.journey.name} vs {', '.join(str(c.scenario.name) for c in candidates)}; "
-        f"{baseline.population.size:,} people, {result.days} days, {result.replications} replications, "
-        f"{result.wall_seconds:.0f} s"
+        f"cxsim compare: {baseline.journey.title or baseline.journey.name}: "
+        f"{', '.join(str(c.scenario.title) for c in candidates)} against {baseline.scenario.title}; "
+        f"{result.replications} replications in {_duration(result.wall_seconds)}"
     )
     print_comparison(result)
     print(f"  outputs: {out_dir} (report.html)")
     return result.summary()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def print_summary(summary: dict[str, Any], out_dir: Path | None, wall: float) -> None:
@@ -288,7 +346,9 @@ def _hydra_run(cfg: DictConfig) -> None:
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
 def _hydra_compare(cfg: DictConfig) -> None:
     _share_cores()
-    compare_job(list(HydraConfig.get().overrides.task), Path(HydraConfig.get().runtime.output_dir))
+    hc = HydraConfig.get()
+    search = [o for o in hc.overrides.hydra if str(o).startswith("hydra.searchpath=")]  # user config folders
+    compare_job([*search, *hc.overrides.task], Path(hc.runtime.output_dir))
 
 
 def _launch(args: list[str], app: Any, designs: bool) -> int:
@@ -297,7 +357,7 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
         print(_usage())
         return 0
     overrides, multirun = _split_args(args)
-    code = _check(overrides, multirun, designs=designs)
+    code = _check(overrides, multirun, designs=designs, command="compare" if designs else "run")
     if code:
         return code
     saved = sys.argv
@@ -333,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxsim {__version__}")
         return 0
     command, rest = args[0], args[1:]
+    try:
+        rest = config_dir_args(rest)
+    except ConfigError as exc:
+        print(f"cxsim: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     if command == "run":
         return _launch(rest, _hydra_run, designs=False)
     if command == "validate":

@@ -119,7 +119,8 @@ def comparison_meta(cfg: Any) -> dict[str, Any]:
     b, w, a, e = cfg.behaviour, cfg.wom, cfg.acquisition, cfg.economics
     network = getattr(w.network.kind, "name", w.network.kind)
     params = {
-        "journey (AS-IS)": cfg.journey.name,
+        "journey (AS-IS)": str(cfg.journey.title or cfg.journey.name),
+        "warm-up left out of KPIs and money": f"{cfg.simulation.warmup_days} days",
         "initial customers": f"{100 * cfg.population.initial_customer_share:.0f}% of the market",
         "loss / gain weight (disconfirmation)": f"{b.loss_weight} / {b.gain_weight}",
         "memory rule": str(getattr(b.memory.rule, "name", b.memory.rule)),
@@ -133,6 +134,8 @@ def comparison_meta(cfg: Any) -> dict[str, Any]:
     }
     return {
         "journey": str(cfg.journey.name),
+        "journey_title": str(cfg.journey.title or cfg.journey.name),
+        "memory_rule": str(getattr(b.memory.rule, "name", b.memory.rule)),
         "engine": str(getattr(cfg.simulation.engine, "name", cfg.simulation.engine)),
         "parameters": params,
         "versions": package_versions(),
@@ -142,6 +145,7 @@ def comparison_meta(cfg: Any) -> dict[str, Any]:
 
 def write_comparison(out_dir: Path, result: Any, baseline_cfg: Any) -> list[Path]:
     """Write a comparison's files into ``out_dir``: tidy tables, summary, figures, report."""
+    from cxsim.plausibility import baseline_findings
     from cxsim.report.compare_figures import all_figures
     from cxsim.report.figures import png_bytes
     from cxsim.report.html import comparison_report
@@ -151,6 +155,10 @@ def write_comparison(out_dir: Path, result: Any, baseline_cfg: Any) -> list[Path
     pngs = {name: png_bytes(fig) for name, fig in all_figures(result).items()}
     summary = result.summary()
     summary["assumptions"] = meta["parameters"]
+    summary["baseline_check"] = [
+        {"kpi": f.kpi, "where": f.where, "value": f.value, "low": f.range.low, "high": f.range.high, "ok": f.ok}
+        for f in baseline_findings(result)
+    ]
     files: list[tuple[str, bytes]] = [
         ("comparison.parquet", _parquet_bytes(result.runs)),
         ("comparison.csv", result.runs.to_csv(index=False).encode()),

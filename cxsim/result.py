@@ -105,7 +105,7 @@ def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:
 def touchpoint_table(spec: ModelSpec, totals: TouchpointTotals) -> pd.DataFrame:
     """Per-touchpoint totals over the run, with rates derived from them."""
     t = totals
-    days = spec.days
+    days = spec.days - spec.warmup_days  # the totals count the days after the warm-up
     staff = spec.tp_servers * spec.tp_staff_cost * days
 
     def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -161,7 +161,12 @@ def _f(x: float) -> float | None:
 
 
 def summarise(spec: ModelSpec, daily: pd.DataFrame, touchpoints: pd.DataFrame) -> dict[str, Any]:
-    """End-of-run KPIs from the daily and touchpoint tables."""
+    """End-of-run KPIs from the daily and touchpoint tables, over the days after the warm-up.
+
+    The first ``spec.warmup_days`` days (the market settling from its day-0 draws) are left out of
+    every total, mean and rate; "start" values are those at the end of the warm-up.
+    """
+    daily = daily[daily["day"] > spec.warmup_days]
     last = daily.iloc[-1]
     days = len(daily)
     churned = int(daily["churned"].sum())
@@ -174,6 +179,7 @@ def summarise(spec: ModelSpec, daily: pd.DataFrame, touchpoints: pd.DataFrame) -
     wait_total = float(np.nansum(touchpoints["mean_wait_min"] * touchpoints["visits"] * touchpoints["staffed"]))
     return {
         "days": days,
+        "warmup_days": spec.warmup_days,
         "population": spec.size,
         "currency": spec.currency,
         "customers_start": int(

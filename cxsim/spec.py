@@ -81,7 +81,8 @@ class ModelSpec:
     """Everything the engines need, as arrays. Indices follow config order."""
 
     size: int
-    days: int
+    days: int  # days simulated: warm-up + simulation.days
+    warmup_days: int  # first days that summaries and comparisons leave out
     seed: int
     initial_customer_share: float
     # segments
@@ -92,7 +93,7 @@ class ModelSpec:
     initial_satisfaction: np.ndarray  # (S,)
     initial_bond: np.ndarray  # (S,)
     attitude_sd: np.ndarray  # (S,)
-    patience_mean: np.ndarray  # (S,)
+    patience_mean: np.ndarray  # (S, T): segment's mean patience x touchpoint's patience factor, minutes
     channel_preference: np.ndarray  # (S, C)
     journey_rate: np.ndarray  # (S, J)
     revenue_per_day: np.ndarray  # (S,)
@@ -235,7 +236,8 @@ def compile_spec(cfg: Any) -> ModelSpec:
 
     return ModelSpec(
         size=int(pop.size),
-        days=int(sim.days),
+        days=int(sim.days) + int(sim.warmup_days),  # the warm-up comes first, then the reported days
+        warmup_days=int(sim.warmup_days),
         seed=int(sim.seed),
         initial_customer_share=float(pop.initial_customer_share),
         segment_names=seg_names,
@@ -245,7 +247,7 @@ def compile_spec(cfg: Any) -> ModelSpec:
         initial_satisfaction=arr([s.initial_satisfaction for s in segs]),
         initial_bond=arr([s.initial_bond for s in segs]),
         attitude_sd=arr([s.attitude_sd for s in segs]),
-        patience_mean=arr([s.patience_mean_min for s in segs]),
+        patience_mean=arr([[s.patience_mean_min * tp.patience_factor for tp in tps] for s in segs]),
         channel_preference=pref,
         journey_rate=rates,
         revenue_per_day=arr([s.revenue_per_day for s in segs]),

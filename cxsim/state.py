@@ -74,3 +74,9 @@ class TouchpointTotals:
             setattr(self, name, np.zeros(self.n))
         for name in ("step_visits", "step_resolved", "step_abandoned"):
             setattr(self, name, np.zeros((self.n_steps, self.n), dtype=np.int64))
+
+    def reset(self) -> None:
+        """Zero every total in place (end of the warm-up): engines keep writing into the same arrays."""
+        for value in vars(self).values():
+            if isinstance(value, np.ndarray):
+                value[...] = 0

@@ -10,7 +10,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import cxsim
 
-SMALL = ["population.size=1500", "simulation.days=60", "simulation.progress=false"]
+SMALL = ["population.size=1500", "simulation.days=60", "simulation.warmup_days=0", "simulation.progress=false"]
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,7 @@ REQUIRED_DAILY = [
     "margin",
 ]
 RUN_FILES = ["daily.parquet", "touchpoints.parquet", "summary.json", "run_meta.json", "kpis.png"]
-SMALL_RUN = ["population.size=500", "simulation.days=10"]
+SMALL_RUN = ["population.size=500", "simulation.days=10", "simulation.warmup_days=4"]
 BAD_VALUE = "journey.touchpoints.app.p_resolve=1.5"
 BAD_KEY = "journey.touchpoints.app.p_resolve"
 
@@ -212,8 +212,8 @@ def test_run_daily_table(small_run: tuple[subprocess.CompletedProcess[str], Path
     daily = pd.read_parquet(run_dir / "daily.parquet")
     missing = [c for c in REQUIRED_DAILY if c not in daily.columns]
     assert not missing, missing
-    assert len(daily) == 10
-    assert list(daily["day"]) == list(range(1, 11))
+    assert len(daily) == 4 + 10  # the warm-up days come first and stay in the daily table
+    assert list(daily["day"]) == list(range(1, 15))
     tps = pd.read_parquet(run_dir / "touchpoints.parquet")
     assert len(tps) >= 1
 
@@ -247,7 +247,14 @@ def test_same_seed_same_daily_table_in_another_dir(
 
 
 def test_run_csv_on_request(tmp_path: Path) -> None:
-    out = cli("run", "population.size=300", "simulation.days=5", "simulation.csv=true", cwd=tmp_path)
+    out = cli(
+        "run",
+        "population.size=300",
+        "simulation.days=5",
+        "simulation.warmup_days=0",
+        "simulation.csv=true",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     (run_dir,) = run_dirs(tmp_path)
     for name in [*RUN_FILES, "daily.csv", "touchpoints.csv"]:

@@ -15,7 +15,13 @@ import cxsim
 from cxsim.cli import design_configs
 from cxsim.compare import compare, discount_factors, paired_interval
 
-SMALL = ["population.size=3000", "simulation.progress=false", "compare.horizon_days=120", "compare.n_jobs=1"]
+SMALL = [
+    "population.size=3000",
+    "simulation.progress=false",
+    "compare.horizon_days=120",
+    "compare.robustness_horizons_days=[]",
+    "compare.n_jobs=1",
+]
 
 
 def cfg(*overrides: str) -> object:
@@ -39,12 +45,17 @@ def test_paired_interval_by_hand() -> None:
     assert m - lo == pytest.approx(hi - m, rel=1e-12)
 
 
-def test_roi_npv_payback_on_a_known_case() -> None:
-    """A design whose only change is a cheaper contact-centre staff day ($140 instead of $240 for 2
-    agents) earns exactly $200 more margin every day and nothing else changes (staff cost does not
-    touch behaviour). With capex $5,000 and opex $20/day, NPV, ROI and payback follow by hand."""
+def test_cheaper_staff_is_a_saving_not_an_roi() -> None:
+    """A design whose only change is a cheaper contact-centre staff day ($140 instead of the AS-IS's
+    $320 for each of its 3 agents) saves exactly 3 x 180 = $540 a day and nothing else changes (staff
+    cost does not touch behaviour). With capex $5,000 and opex $20/day its investment is
+    5,000 + Σ disc·(20 − 540) < 0: a saving. NPV, investment, benefit and payback follow by hand;
+    it has no ROI."""
     days, rate = 120, 0.08
     base = cfg()
+    cc = base.journey.touchpoints.contact_centre  # type: ignore[attr-defined]
+    saving = cc.servers * (cc.staff_cost_per_server_day - 140.0)
+    assert saving == 3 * 180.0
     cand = cfg(
         "scenario.name=cheaper_staff",
         "scenario.title=Cheaper staff",
@@ -55,34 +66,87 @@ def test_roi_npv_payback_on_a_known_case() -> None:
     r = compare(base, [cand], replications=3, progress=False)
     t = np.arange(1, days + 1)
     disc = (1 + rate) ** (-t / 365)
-    gain = 200.0 * disc.sum()
-    invest = 5000 + 20.0 * disc.sum()
+    invest = 5000 + (20.0 - saving) * disc.sum()
     row = r.money.iloc[0]
-    assert row["delta_discounted_margin"] == pytest.approx(gain, rel=1e-9)
     assert row["investment"] == pytest.approx(invest, rel=1e-12)
-    assert row["npv"] == pytest.approx(gain - invest, rel=1e-9)
-    assert row["roi"] == pytest.approx((gain - invest) / invest, rel=1e-9)
+    assert abs(row["benefit"]) < 1e-6  # customers see no difference
+    assert row["npv"] == pytest.approx(saving * disc.sum() - 5000 - 20.0 * disc.sum(), rel=1e-9)
+    assert row["kind"] == "saving"
+    assert math.isnan(row["roi"])
+    # the capex is earned back by the saving: first day with (540 - 20) x Σ disc >= 5,000
+    assert row["payback_day"] == int(np.argmax(np.cumsum((saving - 20.0) * disc) >= 5000.0) + 1)
+    assert row["recurring_per_year"] == pytest.approx((20.0 - saving) * 365, rel=1e-12)
     assert row["npv_low"] == pytest.approx(row["npv_high"], rel=1e-9)  # no noise: the paired difference is constant
-    cum = np.cumsum(200.0 * disc) - (5000 + np.cumsum(20.0 * disc))
-    assert row["payback_day"] == int(np.argmax(cum >= 0) + 1)
-    assert row["p_roi_positive"] == 1.0
-    # the waterfall puts the whole gain in staff cost and the investment in investment
+    assert row["p_npv_positive"] == 1.0
+    # the waterfall puts the saving in staff, the costs in capex and opex, and nothing in customers
     w = r.waterfall.set_index("driver")["mean"]
-    assert w["staff_cost"] == pytest.approx(gain, rel=1e-9)
-    assert w["investment"] == pytest.approx(-invest, rel=1e-12)
+    assert w["staff"] == pytest.approx(saving * disc.sum(), rel=1e-9)
+    assert w["capex"] == -5000.0
+    assert w["opex"] == pytest.approx(-20.0 * disc.sum(), rel=1e-12)
     for drv in ("retention", "wom_acquisition", "marketing_acquisition", "cost_to_serve", "other"):
         assert abs(w[drv]) < 1e-6
 
 
-def test_investment_only_design_loses_exactly_its_investment() -> None:
-    """The AS-IS journey bought at a price: ROI is exactly −100 % and it never pays back."""
-    cand = cfg("scenario.name=same_but_paid", "scenario.capex=1000", "scenario.opex_per_day=5")
+def test_added_agent_counts_as_investment() -> None:
+    """One more agent: its staff cost (240/day, discounted) is part of the investment, so the ROI
+    is NPV over capex plus staff, and the benefit is what customers do (Δ margin before staff)."""
+    days, rate = 120, 0.08
+    r = compare(cfg(), [cfg("scenario=more_agents")], replications=3, progress=False)
+    disc = (1 + rate) ** (-np.arange(1, days + 1) / 365)
+    staff = 1 * float(
+        cxsim.load_config(["scenario=more_agents"]).journey.touchpoints.contact_centre.staff_cost_per_server_day
+    )
+    capex = float(cxsim.load_config(["scenario=more_agents"]).scenario.capex)
+    row = r.money.iloc[0]
+    assert row["kind"] == "investment"
+    assert row["investment"] == pytest.approx(capex + staff * disc.sum(), rel=1e-12)
+    runs = r.runs.pivot_table(index=["design", "replication"], columns="kpi", values="value")
+    dm = (
+        runs.xs("more_agents", level="design")["discounted_margin"]
+        - runs.xs("as_is", level="design")["discounted_margin"]
+    )
+    assert row["benefit"] == pytest.approx(float(dm.mean()) + staff * disc.sum(), rel=1e-9)
+    assert row["npv"] == pytest.approx(float(dm.mean()) - capex, rel=1e-9)
+    assert row["roi"] == pytest.approx(row["npv"] / row["investment"], rel=1e-9)
+
+
+def test_zero_cost_design_does_not_crash() -> None:
+    """capex 0, opex 0, no staff change (the reported KeyError 'roi'): NPV is the benefit, no ROI."""
+    cand = cfg("scenario=better_app", "scenario.capex=0", "scenario.opex_per_day=0")
     r = compare(cfg(), [cand], replications=2, progress=False)
     row = r.money.iloc[0]
-    assert row["delta_discounted_margin"] == 0.0
-    assert row["roi"] == pytest.approx(-1.0, abs=1e-15)
-    assert row["payback_day"] is None
-    assert row["p_roi_positive"] == 0.0
+    assert row["kind"] == "no_cost"
+    assert row["investment"] == 0.0
+    assert row["npv"] == pytest.approx(row["benefit"], rel=1e-12)
+    assert math.isnan(row["roi"])
+
+
+def test_identical_design_is_exactly_zero() -> None:
+    """The AS-IS under another name: every paired difference is exactly zero."""
+    r = compare(cfg(), [cfg("scenario.name=copy", "scenario.title=Copy")], replications=2, progress=False)
+    row = r.money.iloc[0]
+    assert (row["investment"], row["benefit"], row["npv"]) == (0.0, 0.0, 0.0)
+    assert row["delta_nps"] == 0.0 and row["delta_customers_lost"] == 0.0
+    assert r.best() is None
+
+
+def test_one_agent_fewer_is_a_trade_off_with_no_roi() -> None:
+    """One agent fewer (capex 1): a saving with customers lost, never "ROI 11 million %"."""
+    cand = cfg(
+        "scenario.name=fewer_agents",
+        "scenario.title=One agent fewer",
+        "scenario.capex=1",
+        "journey.touchpoints.contact_centre.servers=1",
+    )
+    r = compare(cfg(), [cand], replications=3, progress=False)
+    row = r.money.iloc[0]
+    assert row["investment"] < 0
+    assert math.isnan(row["roi"]) and math.isnan(row["roi_low"])
+    assert row["benefit"] < 0 and row["kind"] == "trade_off"
+    from cxsim.report.answer import answer_sentences
+
+    text = " ".join(answer_sentences(r))
+    assert "trade-off" in text and "ROI" not in text.split("trade-off")[0]
 
 
 def test_waterfall_adds_up_to_npv() -> None:
@@ -172,6 +236,7 @@ def test_cli_compare_writes_report(tmp_path: Path) -> None:
             "compare",
             "population.size=2000",
             "compare.horizon_days=60",
+            "compare.robustness_horizons_days=[30,90]",
             "compare.replications=3",
             "compare.candidates=[more_agents,better_app]",
             "compare.n_jobs=1",
@@ -179,11 +244,13 @@ def test_cli_compare_writes_report(tmp_path: Path) -> None:
         tmp_path,
     )
     assert out.returncode == 0, out.stderr
-    assert "NPV" in out.stdout and "P(ROI>0)" in out.stdout
+    assert "NPV" in out.stdout and "P(NPV>0)" in out.stdout
+    assert "One more contact-centre agent" in out.stdout and "Better digital self-service" in out.stdout  # full titles
+    assert "How robust" in out.stdout
     (run_dir,) = list((tmp_path / "outputs").glob("*/*"))
     for name in ("comparison.parquet", "comparison.csv", "summary.json", "report.html", "run_meta.json"):
         assert (run_dir / name).is_file(), name
-    for fig in ("trajectories", "roi", "waterfall", "touchpoints", "flow_baseline"):
+    for fig in ("trajectories", "npv", "waterfall", "touchpoints", "flow_baseline"):
         assert (run_dir / "figures" / f"{fig}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     tidy = pd.read_parquet(run_dir / "comparison.parquet")
     assert list(tidy.columns) == ["design", "replication", "seed", "kpi", "value"]
@@ -191,8 +258,11 @@ def test_cli_compare_writes_report(tmp_path: Path) -> None:
     report = (run_dir / "report.html").read_text()
     assert report.count("data:image/png;base64,") >= 5
     assert "http://" not in report and "https://" not in report  # nothing fetched from the network
-    for section in ("The question", "The answer", "The designs", "The uncertainty", "Why", "Assumptions"):
+    for section in ("The answer", "The business case", "The designs", "Over time", "Why", "Every KPI",
+                    "Is the AS-IS believable", "How this was computed", "Assumptions"):  # fmt: skip
         assert section in report
+    assert "retail_bank_as_is" not in report  # titles, not internal ids
+    assert "common random numbers" not in report.split("How this was computed")[0]  # jargon in the method only
 
 
 def test_cli_compare_bad_candidate_exits_2(tmp_path: Path) -> None:

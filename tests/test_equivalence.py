@@ -18,7 +18,7 @@ import pytest
 import cxsim
 from cxsim.result import INTEGER_COLUMNS
 
-BASE = ["population.size=3000", "simulation.days=60", "simulation.progress=false"]
+BASE = ["population.size=3000", "simulation.days=60", "simulation.warmup_days=0", "simulation.progress=false"]
 
 CASES = {
     "default": [],
@@ -85,7 +85,7 @@ _THREADS_SCRIPT = """
 import sys, numba, pandas as pd, cxsim
 from cxsim.engines.vector import VectorModel
 from cxsim.spec import compile_spec
-spec = compile_spec(cxsim.load_config(["population.size=20000", "simulation.days=40"]))
+spec = compile_spec(cxsim.load_config(["population.size=20000", "simulation.days=40", "simulation.warmup_days=0"]))
 model = VectorModel(spec=spec, threads=numba.get_num_threads())  # every thread, whatever the size
 assert model.threads == int(sys.argv[2]), (model.threads, sys.argv[2])
 for _ in range(40):

@@ -21,7 +21,16 @@ from omegaconf.errors import OmegaConfBaseException
 from cxsim.config.schema import CxConfig
 from cxsim.config.validation import ConfigError, validate
 
-__all__ = ["compose_config", "composition_error", "config_dir", "load_config", "register_schema"]
+__all__ = [
+    "compose_config",
+    "composition_error",
+    "config_dir",
+    "group_options",
+    "load_config",
+    "register_schema",
+    "search_dirs",
+    "searchpath_override",
+]
 
 SCHEMA_NAME = "cxsim_schema"
 
@@ -33,6 +42,77 @@ def config_dir() -> Path:
         if (candidate / "config.yaml").is_file():
             return candidate
     raise FileNotFoundError(f"cxsim configs not found next to {here}")
+
+
+def searchpath_override(dirs: list[Path]) -> str:
+    """The Hydra override that adds user config folders to the search path."""
+    return "hydra.searchpath=[" + ",".join(f"file://{Path(d).resolve()}" for d in dirs) + "]"
+
+
+def search_dirs(overrides: list[str] | None) -> list[Path]:
+    """User config folders named by a ``hydra.searchpath=[...]`` override (``file://`` or plain paths).
+
+    Raises:
+        ConfigError: a named folder does not exist.
+    """
+    dirs: list[Path] = []
+    for o in overrides or []:
+        if not o.startswith("hydra.searchpath="):
+            continue
+        body = o.split("=", 1)[1].strip().strip("[]")
+        for item in (x.strip().strip("'\"") for x in body.split(",")):
+            if not item:
+                continue
+            if item.startswith("pkg://"):
+                continue
+            path = Path(item.removeprefix("file://")).expanduser()
+            if not path.is_dir():
+                raise ConfigError([("hydra.searchpath", f"config folder {str(path)!r} does not exist")])
+            dirs.append(path.resolve())
+    return dirs
+
+
+def group_options(group: str, overrides: list[str] | None = None) -> dict[str, Path]:
+    """Every option of a config group (``scenario``, ``journey``...) with its file: built-in first,
+    then the user folders of ``hydra.searchpath`` (Hydra's order: the first found wins)."""
+    found: dict[str, Path] = {}
+    for root in (config_dir(), *search_dirs(overrides)):
+        folder = root / group
+        if folder.is_dir():
+            for f in sorted(folder.glob("*.yaml")):
+                found.setdefault(f.stem, f)
+    return found
+
+
+def _check_clashes(overrides: list[str]) -> None:
+    """A user file that has the name of a built-in option would be silently shadowed: refuse it."""
+    builtin = config_dir()
+    for root in search_dirs(overrides):
+        for f in sorted(root.glob("*/*.yaml")):
+            twin = builtin / f.parent.name / f.name
+            if twin.is_file():
+                raise ConfigError(
+                    [
+                        (
+                            f"{f.parent.name}={f.stem}",
+                            f"{f} has the name of the built-in {f.parent.name} {f.stem!r}, which would win over "
+                            "yours; rename your file (e.g. my_" + f.name + ")",
+                        )
+                    ]
+                )
+
+
+def _unknown_option(msg: str, overrides: list[str]) -> ConfigError | None:
+    """A complete "unknown option" message, listing built-in and user options alike."""
+    m = re.search(r"Could not find '([\w-]+)/([^']+)'", msg)
+    if not m:
+        return None
+    group, name = m.group(1), m.group(2)
+    options = group_options(group, overrides)
+    where = ", ".join(str(d) for d in search_dirs(overrides))
+    listed = ", ".join(options) if options else "none"
+    extra = f" (built-in and {where})" if where else " (built-in; add your own with --config-dir DIR)"
+    return ConfigError([(group, f"unknown {group} {name!r} (no {group}/{name}.yaml); available: {listed}{extra}")])
 
 
 def register_schema() -> None:
@@ -74,7 +154,7 @@ def composition_error(exc: BaseException) -> ConfigError:
         if ln.startswith("In '") and "Could not find" not in ln:
             continue
         lines.append(re.sub(r"\s*reference_type=\S+", "", ln))
-    text = " ".join(lines[:6]) if lines else type(exc).__name__
+    text = " ".join(lines) if lines else type(exc).__name__
     return ConfigError([(str(key) if key else "overrides", text)])
 
 
@@ -87,6 +167,7 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
     """
     register_schema()
     overrides = list(overrides or [])
+    _check_clashes(overrides)
     with_hydra = any(o.lstrip("+~").startswith(("hydra.", "hydra/")) for o in overrides)
     try:
         if GlobalHydra.instance().is_initialized():
@@ -98,7 +179,7 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
     except ConfigError:
         raise
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise composition_error(exc) from exc
+        raise (_unknown_option(str(exc), overrides) or composition_error(exc)) from exc
     if with_hydra:
         with open_dict(cfg):
             del cfg["hydra"]

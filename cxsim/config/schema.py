@@ -141,6 +141,7 @@ class TouchpointConfig:
     p_wow: float = 0.0
     cost_per_contact: float = 0.0
     staff_cost_per_server_day: float = 0.0
+    patience_factor: float = 1.0  # mean patience here = segment's patience_mean_min x this (> 0)
 
 
 @dataclass
@@ -162,7 +163,8 @@ class JourneyTypeConfig:
 
 @dataclass
 class JourneyConfig:
-    name: str = "journey"
+    name: str = "journey"  # identifier of the journey design (files, tables)
+    title: str = ""  # what a reader of the report calls it, e.g. "Mid-size retail bank"
     channels: list[str] = field(default_factory=list)
     shared_context: list[list[str]] = field(default_factory=list)
     touchpoints: dict[str, TouchpointConfig] = field(default_factory=dict)
@@ -276,8 +278,8 @@ class ScenarioConfig:
     name: str = "as_is"
     title: str = "AS-IS"
     description: str = ""
-    capex: float = 0.0  # spent on day 0
-    opex_per_day: float = 0.0  # spent every simulated day
+    capex: float = 0.0  # one-off cost on the first day of the business case, >= 0 (currency)
+    opex_per_day: float = 0.0  # the design's own running cost per day; negative = a saving (currency/day)
 
 
 @dataclass
@@ -291,13 +293,15 @@ class CompareConfig:
     ci_level: float = 0.95
     target_roi_half_width: float = 0.0  # > 0: add replications until every ROI CI is this narrow
     max_replications: int = 200
-    horizon_days: int = 0  # > 0: simulate every design for this many days (else simulation.days)
+    horizon_days: int = 0  # business-case days after the warm-up (0: simulation.days)
+    robustness_horizons_days: list[int] = field(default_factory=list)  # NPV and ranking also at these horizons
     n_jobs: int = 0  # worker processes for replications; 0 = one per CPU, 1 = in this process
 
 
 @dataclass
 class SimulationConfig:
-    days: int = 365
+    days: int = 365  # days reported (after the warm-up); >= 1
+    warmup_days: int = 0  # days simulated first and left out of summaries and comparisons (the market settles); >= 0
     seed: int = 42
     engine: EngineKind = EngineKind.vector
     progress: bool = True

@@ -88,7 +88,7 @@ def validate(cfg: DictConfig | Any) -> None:
     ):
         c.fail("economics.discount_rate_annual", f"must be in [0, 1] (0.08 = 8%/yr), got {eco.discount_rate_annual!r}")
     c.nonneg("scenario.capex", cfg.scenario.capex)
-    c.nonneg("scenario.opex_per_day", cfg.scenario.opex_per_day)
+    c.number("scenario.opex_per_day", cfg.scenario.opex_per_day)  # negative: the design saves running cost
     cmp = cfg.compare
     c.at_least("compare.replications", cmp.replications, 2)
     if c.number("compare.ci_level", cmp.ci_level) and not 0.0 < cmp.ci_level < 1.0:
@@ -101,6 +101,8 @@ def validate(cfg: DictConfig | Any) -> None:
             f"must be >= compare.replications ({cmp.replications}), got {cmp.max_replications!r}",
         )
     c.nonneg("compare.horizon_days", cmp.horizon_days)
+    for i, h in enumerate(cmp.robustness_horizons_days):
+        c.at_least(f"compare.robustness_horizons_days[{i}]", h, 1)
     c.nonneg("compare.n_jobs", cmp.n_jobs)
     if cmp.baseline in list(cmp.candidates):
         c.fail("compare.candidates", f"the baseline {cmp.baseline!r} cannot also be a candidate")
@@ -110,6 +112,7 @@ def validate(cfg: DictConfig | Any) -> None:
         c.fail("compare.seed", f"must be an integer in [0, 2**62), got {cmp.seed!r}")
     sim = cfg.simulation
     c.at_least("simulation.days", sim.days, 1)
+    c.nonneg("simulation.warmup_days", sim.warmup_days)
     if c.number("simulation.seed", sim.seed) and not 0 <= sim.seed < 2**63:
         c.fail("simulation.seed", f"must be an integer in [0, 2**63), got {sim.seed!r}")
     if c.problems:
@@ -217,6 +220,7 @@ def _journey(c: _Checker, cfg: Any) -> None:
         c.prob(f"{key}.p_wow", tp.p_wow)
         c.nonneg(f"{key}.cost_per_contact", tp.cost_per_contact)
         c.nonneg(f"{key}.staff_cost_per_server_day", tp.staff_cost_per_server_day)
+        c.positive(f"{key}.patience_factor", tp.patience_factor)
     if len(jny.journeys) == 0:
         c.fail("journey.journeys", "needs at least one journey")
     onboarding = [j for j, jt in jny.journeys.items() if _name(jt.trigger) == "acquisition"]

@@ -191,7 +191,7 @@ class Person(mesa.Agent):
         self.arrival = open_ + uniform(seed, STREAM_ARRIVAL, i, day, 0) * (close - open_)
         factor = spec.silo_time_factor if self.switched else 1.0
         self.service = service_time(int(spec.tp_dist[tp]), spec.tp_mean[tp], spec.tp_cv[tp], seed, i, day, factor)
-        self.patience = exponential(seed, STREAM_PATIENCE, i, day, 0, spec.patience_mean[self.segment])
+        self.patience = exponential(seed, STREAM_PATIENCE, i, day, 0, spec.patience_mean[self.segment, tp])
         self.wait = 0.0
         self.abandoned = False
 
@@ -212,7 +212,7 @@ class Person(mesa.Agent):
         m = self.model
         spec, tp, params = m.spec, self.tp, m.spec.params
         effort = effort_score(
-            self.wait, spec.patience_mean[self.segment], self.contacts, self.switched, self.abandoned, params
+            self.wait, spec.patience_mean[self.segment, tp], self.contacts, self.switched, self.abandoned, params
         )
         q = spec.tp_quality[tp]
         e = self.expectation

@@ -327,7 +327,7 @@ def _phase_contacts(
         arrival[v] = tp_open[tp] + uniform(seed, STREAM_ARRIVAL, i, day, 0) * (tp_close[tp] - tp_open[tp])
         factor = silo_time if switched[v] else 1.0
         service[v] = service_time(tp_dist[tp], tp_mean[tp], tp_cv[tp], seed, i, day, factor)
-        patience[v] = exponential(seed, STREAM_PATIENCE, i, day, 0, patience_mean[s])
+        patience[v] = exponential(seed, STREAM_PATIENCE, i, day, 0, patience_mean[s, tp])
         v_wait[v] = 0.0
         v_abandoned[v] = False
     # 3. service: one FIFO queue per staffed touchpoint, in (arrival, person) order
@@ -370,7 +370,7 @@ def _phase_contacts(
     for v in range(nv):
         i = visitors[v]
         tp = v_tp[v]
-        eff = effort_score(v_wait[v], patience_mean[segment[i]], contacts[i], switched[v], v_abandoned[v], params)
+        eff = effort_score(v_wait[v], patience_mean[segment[i], tp], contacts[i], switched[v], v_abandoned[v], params)
         value, p0, p1, p2 = moment_value(
             tp_quality[tp, 0],
             tp_quality[tp, 1],

@@ -1,9 +1,11 @@
 """Figures of an AS-IS vs TO-BE comparison (matplotlib ``Figure`` objects, no pyplot state).
 
-``trajectory_figure`` (KPIs over time with confidence bands, and the cumulative net value that
-shows payback), ``roi_figure`` (ROI across replications), ``waterfall_figure`` (NPV by driver),
-``touchpoint_figure`` (where the experience changed) and ``flow_figure`` (the journey as a flow
-of contacts, with volumes).
+``trajectory_figure`` (customers, NPS and the cumulative net value that shows payback, by month
+of the business case), ``npv_figure`` (NPV of every design on one axis, with replications and
+CIs), ``waterfall_figure`` (NPV built up from its drivers), ``touchpoint_figure`` (where the
+experience changed) and ``flow_figure`` (the journey as a flow of contacts, with volumes).
+Figures are at most 10.5 inches wide and use 10-pt text or larger, so that they stay legible
+in a report shown at laptop width.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from scipy import stats
 
-from cxsim.compare import DRIVER_LABELS, DRIVERS, ComparisonResult, discount_factors
+from cxsim.compare import DRIVERS, INVESTMENT_DRIVERS, ComparisonResult
+from cxsim.intervals import mean_band
+from cxsim.money import DAYS_PER_MONTH, discount_factors
 
-__all__ = ["flow_figure", "roi_figure", "touchpoint_figure", "trajectory_figure", "waterfall_figure"]
+__all__ = ["all_figures", "flow_figure", "npv_figure", "touchpoint_figure", "trajectory_figure", "waterfall_figure"]
 
 _COLOURS = ["#4d4d4d", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+_TEXT = 10.5
 
 
 def _colour(result: ComparisonResult, name: str) -> str:
@@ -30,139 +34,151 @@ def _colour(result: ComparisonResult, name: str) -> str:
     return _COLOURS[names.index(name) % len(_COLOURS)]
 
 
-def _title(result: ComparisonResult, name: str) -> str:
-    return next(d.title for d in result.designs if d.name == name)
-
-
-def _band(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean over replications (axis 0) and its confidence band."""
-    mean = values.mean(axis=0)
-    n = values.shape[0]
-    if n < 2:
-        return mean, mean, mean
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(axis=0, ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half
-
-
 def _matrix(daily: pd.DataFrame, design: str, column: str) -> np.ndarray:
     d = daily[daily["design"] == design]
     return np.asarray(d.pivot(index="replication", columns="day", values=column), dtype=np.float64)
 
 
+def _money_scale(values: np.ndarray) -> tuple[float, str]:
+    """Divide money by 1e3 or 1e6 so that axis labels stay short."""
+    top = float(np.nanmax(np.abs(values))) if np.size(values) and np.isfinite(values).any() else 0.0
+    return (1e6, "million") if top >= 2e6 else (1e3, "thousand")
+
+
 def trajectory_figure(result: ComparisonResult) -> Figure:
-    """Customers, NPS and cumulative net value vs AS-IS over time, mean ± CI band per design."""
-    fig = Figure(figsize=(14, 4.4), layout="constrained")
-    axes = fig.subplots(1, 3)
+    """Customers, NPS and cumulative net value vs the AS-IS, by month; mean and CI band per design."""
+    fig = Figure(figsize=(10.5, 7.2), layout="constrained")
+    axes = fig.subplot_mosaic([["customers", "nps"], ["net", "net"]])
     daily, level = result.daily, result.ci_level
-    days = np.arange(1, result.days + 1)
+    months = np.arange(1, result.days + 1) / DAYS_PER_MONTH
     for d in result.designs:
         c = _colour(result, d.name)
-        for ax, col in ((axes[0], "customers"), (axes[1], "nps")):
-            m, lo, hi = _band(_matrix(daily, d.name, col), level)
-            ax.plot(days, m, color=c, lw=1.4, label=d.title)
-            ax.fill_between(days, lo, hi, color=c, alpha=0.18, lw=0)
+        for key, col in (("customers", "customers"), ("nps", "nps")):
+            m, lo, hi = mean_band(_matrix(daily, d.name, col), level)
+            axes[key].plot(months, m, color=c, lw=1.5, label=d.title)
+            axes[key].fill_between(months, lo, hi, color=c, alpha=0.18, lw=0)
     disc = discount_factors(result.days, result.discount_rate_annual)
     base_margin = _matrix(daily, result.baseline, "margin")
+    nets = {}
     for d in result.candidates:
-        c = _colour(result, d.name)
         gain = np.cumsum((_matrix(daily, d.name, "margin") - base_margin) * disc, axis=1)
-        net = gain - (d.capex + np.cumsum(d.opex_per_day * disc))
-        m, lo, hi = _band(net, level)
-        axes[2].plot(days, m / 1e3, color=c, lw=1.4, label=d.title)
-        axes[2].fill_between(days, lo / 1e3, hi / 1e3, color=c, alpha=0.18, lw=0)
-    axes[2].axhline(0, color="black", lw=0.8)
-    axes[0].set_title("Active customers")
-    axes[1].set_title("NPS of active customers")
-    axes[2].set_title(f"Cumulative net value vs {_title(result, result.baseline)}\n(discounted, after investment)")
-    axes[2].set_ylabel(f"thousand {result.currency}")
-    for ax in axes:
-        ax.set_xlabel("day")
+        nets[d.name] = gain - (d.capex + np.cumsum(d.opex_per_day * disc))
+    scale, word = _money_scale(np.concatenate([n.ravel() for n in nets.values()]))
+    for d in result.candidates:
+        m, lo, hi = mean_band(nets[d.name], level)
+        c = _colour(result, d.name)
+        axes["net"].plot(months, m / scale, color=c, lw=1.6, label=d.title)
+        axes["net"].fill_between(months, lo / scale, hi / scale, color=c, alpha=0.18, lw=0)
+    axes["net"].axhline(0, color="black", lw=0.8)
+    axes["customers"].set_title("Active customers", fontsize=_TEXT + 1)
+    axes["customers"].set_ylabel("customers", fontsize=_TEXT)
+    axes["nps"].set_title("NPS of active customers", fontsize=_TEXT + 1)
+    axes["nps"].set_ylabel("NPS (points, -100 to +100)", fontsize=_TEXT)
+    axes["net"].set_title(
+        f"Cumulative net value against {result.title(result.baseline)} (discounted, after the investment): "
+        "above zero = paid back",
+        fontsize=_TEXT + 1,
+    )
+    axes["net"].set_ylabel(f"{word} {result.currency}", fontsize=_TEXT)
+    for ax in axes.values():
+        ax.set_xlabel("months of the business case", fontsize=_TEXT)
+        ax.tick_params(labelsize=_TEXT - 1)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    axes[2].legend(fontsize=8)
+    axes["net"].legend(fontsize=_TEXT - 1, loc="best")
+    axes["customers"].legend(fontsize=_TEXT - 1.5, loc="best")
     return fig
 
 
-def roi_figure(result: ComparisonResult) -> Figure:
-    """ROI of each candidate in every replication, with the mean and its confidence interval."""
-    cands = result.candidates
-    fig = Figure(figsize=(8, 1.2 + 0.9 * len(cands)), layout="constrained")
+def npv_figure(result: ComparisonResult) -> Figure:
+    """NPV of every candidate on one shared axis: each replication (dots) and the mean with its CI."""
+    money = result.money.sort_values("npv", ascending=False)
+    runs = result.runs[result.runs["kpi"] == "npv"]
+    fig = Figure(figsize=(10.5, 1.6 + 0.75 * len(money)), layout="constrained")
     ax = fig.subplots()
-    runs = result.runs[result.runs["kpi"] == "roi"]
-    money = result.money.set_index("design")
-    for y, d in enumerate(cands):
-        vals = runs[runs["design"] == d.name]["value"].to_numpy(dtype=np.float64)
-        vals = vals[np.isfinite(vals)]
-        if vals.size == 0:
-            continue
-        jitter = np.linspace(-0.18, 0.18, vals.size)
-        ax.scatter(vals * 100, y + jitter, s=14, color=_colour(result, d.name), alpha=0.6)
-        row = money.loc[d.name]
-        ax.errorbar(
-            [row["roi"] * 100],
-            [y],
-            xerr=[[(row["roi"] - row["roi_low"]) * 100], [(row["roi_high"] - row["roi"]) * 100]],
-            fmt="D",
-            color="black",
-            capsize=4,
-        )
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(range(len(cands)), [d.title for d in cands])
+    values = runs["value"].to_numpy(dtype=np.float64)
+    scale, word = _money_scale(values)
+    for y, row in enumerate(money.to_dict("records")):
+        vals = runs[runs["design"] == row["design"]]["value"].to_numpy(dtype=np.float64) / scale
+        jitter = np.linspace(-0.16, 0.16, vals.size) if vals.size > 1 else np.zeros(vals.size)
+        ax.scatter(vals, y + jitter, s=16, color=_colour(result, str(row["design"])), alpha=0.55, lw=0)
+        m, lo, hi = row["npv"] / scale, row["npv_low"] / scale, row["npv_high"] / scale
+        err = [[m - lo], [hi - m]] if math.isfinite(lo) else None
+        ax.errorbar([m], [y], xerr=err, fmt="D", color="black", capsize=5, ms=6)
+    ax.axvline(0, color="black", lw=0.9)
+    ax.set_yticks(range(len(money)), [str(t) for t in money["title"]], fontsize=_TEXT)
     ax.invert_yaxis()
-    ax.set_xlabel("ROI over the horizon, % (dots: replications; diamond: mean with CI)")
+    ax.set_xlabel(
+        f"NPV against {result.title(result.baseline)}, {word} {result.currency} (dots: simulated futures; "
+        f"diamond: mean with {int(100 * result.ci_level)}% CI)",
+        fontsize=_TEXT,
+    )
+    ax.tick_params(axis="x", labelsize=_TEXT - 1)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
 
 def waterfall_figure(result: ComparisonResult) -> Figure:
-    """NPV of each candidate built up from its drivers (mean over replications)."""
+    """NPV of each candidate built up from its drivers: benefits first, then the investment."""
     cands = result.candidates
-    fig = Figure(figsize=(6.2 * min(len(cands), 2), 4.2 * math.ceil(len(cands) / 2)), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(math.ceil(len(cands) / 2), min(len(cands), 2))).ravel()
+    cols = min(len(cands), 2)
+    rows = math.ceil(len(cands) / 2)
+    fig = Figure(figsize=(10.5, 4.6 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     w = result.waterfall
+    scale, word = _money_scale(w["mean"].to_numpy(dtype=np.float64))
+    short = {
+        "retention": "retention",
+        "wom_acquisition": "word of mouth",
+        "marketing_acquisition": "marketing",
+        "cost_to_serve": "contact costs",
+        "other": "other",
+        "capex": "capex",
+        "opex": "opex",
+        "staff": "staff change",
+    }
     for ax, d in zip(axes, cands, strict=False):
         vals = [float(w[(w["design"] == d.name) & (w["driver"] == k)]["mean"].iloc[0]) for k in DRIVERS]
         start = 0.0
-        for i, v in enumerate(vals):
-            ax.bar(i, v / 1e3, bottom=start / 1e3, color="#2ca02c" if v >= 0 else "#d62728", width=0.7)
+        for i, (k, v) in enumerate(zip(DRIVERS, vals, strict=True)):
+            colour = ("#2ca02c" if v >= 0 else "#d62728") if k not in INVESTMENT_DRIVERS else "#9467bd"
+            ax.bar(i, v / scale, bottom=start / scale, color=colour, width=0.7)
             start += v
-        npv = start
-        ax.bar(len(vals), npv / 1e3, color="#1f77b4" if npv >= 0 else "#7f7f7f", width=0.7)
+        ax.bar(len(vals), start / scale, color="#1f77b4" if start >= 0 else "#7f7f7f", width=0.7)
         ax.axhline(0, color="black", lw=0.8)
-        labels = [DRIVER_LABELS[k].split(" (")[0] for k in DRIVERS] + ["NPV"]
-        ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
-        ax.set_title(d.title, fontsize=10)
-        ax.set_ylabel(f"thousand {result.currency} (discounted)")
+        labels = [short[k] for k in DRIVERS] + ["NPV"]
+        ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=_TEXT - 0.5)
+        ax.set_title(d.title, fontsize=_TEXT + 1)
+        ax.set_ylabel(f"{word} {result.currency} (discounted)", fontsize=_TEXT)
+        ax.tick_params(axis="y", labelsize=_TEXT - 1)
         ax.grid(axis="y", alpha=0.3)
-        tops = np.cumsum([0.0, *vals])
-        lo, hi = min(tops.min(), npv, 0.0) / 1e3, max(tops.max(), npv, 0.0) / 1e3
+        tops = np.cumsum([0.0, *vals]) / scale
+        lo, hi = min(tops.min(), 0.0), max(tops.max(), 0.0)
         pad = 0.08 * (hi - lo or 1.0)
         ax.set_ylim(lo - pad, hi + pad)
     for ax in axes[len(cands) :]:
         ax.set_visible(False)
+    fig.suptitle("Green/red: value from customers' behaviour; purple: the investment; blue/grey: NPV", fontsize=_TEXT)
     return fig
 
 
 _TP_LABELS = {
-    "visits": "contacts",
-    "mean_wait_min": "mean wait (min)",
-    "abandonment_rate": "abandonment (pts)",
-    "resolution_rate": "resolution (pts)",
-    "mean_moment": "mean moment value",
+    "visits": ("contacts", 1.0, "contacts over the horizon"),
+    "mean_wait_min": ("mean wait", 1.0, "minutes"),
+    "abandonment_rate": ("abandonment", 100.0, "percentage points"),
+    "resolution_rate": ("resolution", 100.0, "percentage points"),
+    "mean_moment": ("moment value", 1.0, "experience score, -1 to +1"),
 }
 
 
 def touchpoint_figure(result: ComparisonResult) -> Figure:
-    """Change at each touchpoint (candidate − baseline, mean with CI) for five metrics."""
+    """Change at each touchpoint (candidate − baseline, mean with CI) for five metrics, one row each."""
     td = result.touchpoint_deltas
-    metrics = list(_TP_LABELS)
-    fig = Figure(figsize=(15, 4.0), layout="constrained")
-    axes = fig.subplots(1, len(metrics))
     tps = sorted(td["touchpoint"].unique(), key=str)
     cands = result.candidates
+    fig = Figure(figsize=(10.5, 2.2 + 1.0 * len(_TP_LABELS) * max(1.0, 0.35 * len(tps))), layout="constrained")
+    grid = fig.subplots(math.ceil(len(_TP_LABELS) / 2), 2).ravel()
     width = 0.8 / max(len(cands), 1)
-    for ax, metric in zip(axes, metrics, strict=True):
-        scale = 100.0 if metric in ("abandonment_rate", "resolution_rate") else 1.0
+    for ax, (metric, (name, scale, unit)) in zip(grid, _TP_LABELS.items(), strict=False):
         for j, d in enumerate(cands):
             sub = td[(td["design"] == d.name) & (td["metric"] == metric)].set_index("touchpoint")
             y = np.arange(len(tps)) + (j - (len(cands) - 1) / 2) * width
@@ -171,67 +187,100 @@ def touchpoint_figure(result: ComparisonResult) -> Figure:
             hi = np.array([sub["high"].get(t, np.nan) for t in tps]) * scale
             err = np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])
             ax.barh(y, np.nan_to_num(mean), height=width, color=_colour(result, d.name), label=d.title)
-            ax.errorbar(np.nan_to_num(mean), y, xerr=err, fmt="none", color="black", lw=0.7)
+            ax.errorbar(np.nan_to_num(mean), y, xerr=err, fmt="none", color="black", lw=0.8)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(range(len(tps)), tps if ax is axes[0] else [""] * len(tps))
+        ax.set_yticks(range(len(tps)), [t.replace("_", " ") for t in tps], fontsize=_TEXT)
         ax.invert_yaxis()
-        ax.set_title(f"Δ {_TP_LABELS[metric]}", fontsize=10)
+        ax.set_title(f"Change in {name}", fontsize=_TEXT + 1)
+        ax.set_xlabel(unit, fontsize=_TEXT - 0.5)
         ax.grid(axis="x", alpha=0.3)
-        ax.locator_params(axis="x", nbins=4)
-        ax.tick_params(axis="x", labelsize=8)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(cands), fontsize=8)
+        ax.locator_params(axis="x", nbins=5)
+        ax.tick_params(axis="x", labelsize=_TEXT - 1)
+    legend_ax = grid[len(_TP_LABELS)] if len(grid) > len(_TP_LABELS) else None
+    handles, labels = grid[0].get_legend_handles_labels()
+    if legend_ax is not None:
+        legend_ax.axis("off")
+        legend_ax.legend(handles, labels, loc="center", fontsize=_TEXT, title="design against the AS-IS")
+    else:
+        fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=_TEXT)
     return fig
 
 
+def _step_rules(cfg: Any, journey: str, step: str) -> dict[str, str]:
+    st = cfg.journey.journeys[journey].steps[step]
+    return {"resolved": str(st.on_resolved), "unresolved": str(st.on_unresolved), "abandoned": str(st.on_abandoned)}
+
+
 def flow_figure(result: ComparisonResult, design: str | None = None) -> Figure:
-    """The journeys as flows: per step, the contacts at each touchpoint and the share resolved
-    (mean per replication over the horizon)."""
+    """The journeys as flows: per step, contacts at each touchpoint split into resolved, unresolved
+    and abandoned (mean per replication over the horizon), and where each outcome goes next."""
     name = design or result.baseline
+    cfg = next(d.cfg for d in result.designs if d.name == name)
+    p_switch = float(cfg.behaviour.p_switch_channel)
+    max_contacts = int(cfg.behaviour.max_contacts)
     steps = result.steps[result.steps["design"] == name]
     journeys = list(dict.fromkeys(steps["journey"]))
     max_steps = max(len(dict.fromkeys(steps[steps["journey"] == j]["step"])) for j in journeys)
     max_tps = max(int(steps[(steps["journey"] == j)].groupby("step").size().max()) for j in journeys)
-    box_h, gap, col_w = 0.42, 0.18, 4.2
-    row_h = 1.0 + max_tps * (box_h + gap)
-    fig = Figure(figsize=(3.6 * max_steps + 1.5, 0.75 * row_h * len(journeys) + 0.6), layout="constrained")
+    box_h, gap, col_w, box_w = 0.5, 0.16, 4.6, 3.3
+    row_h = 1.9 + max_tps * (box_h + gap)
+    fig = Figure(figsize=(10.5, 0.95 * row_h * len(journeys) + 1.0), layout="constrained")
     ax = fig.subplots()
-    ax.set_xlim(-0.2, max_steps * col_w)
+    ax.set_xlim(-0.2, max(max_steps, 2) * col_w)
     ax.set_ylim(0, row_h * len(journeys))
     ax.axis("off")
     for row, j in enumerate(journeys):
         top = row_h * (len(journeys) - row) - 0.15
         js = steps[steps["journey"] == j]
         names = list(dict.fromkeys(js["step"]))
-        ax.text(-0.1, top - 0.2, j, fontsize=11, weight="bold", va="center")
+        ax.text(-0.1, top - 0.15, f"{j} journey", fontsize=_TEXT + 1.5, weight="bold", va="center")
         centres = []
         for k, st in enumerate(names):
-            x0 = k * col_w + 0.3
+            x0 = k * col_w + 0.2
             rows = js[js["step"] == st]
             total = float(rows["visits"].sum())
-            ax.text(x0, top - 0.6, f"{st}: {total:,.0f} contacts", fontsize=9, va="center")
+            ax.text(x0, top - 0.55, f"step '{st}': {total:,.0f} contacts", fontsize=_TEXT, va="center", weight="bold")
             ys = []
             for n, r in enumerate(rows.to_dict("records")):
-                yb = top - 1.0 - (n + 1) * (box_h + gap) + gap
+                yb = top - 0.9 - (n + 1) * (box_h + gap) + gap
                 visits = float(r["visits"])
-                share = float(r["resolved"]) / visits if visits > 0 else 0.0
-                width = 2.9
+                res, ab = float(r["resolved"]), float(r["abandoned"])
+                unres = max(visits - res - ab, 0.0)
                 ax.add_patch(
-                    FancyBboxPatch((x0, yb), width, box_h, boxstyle="round,pad=0.02", fc="#e8f1fa", ec="#1f77b4")
+                    FancyBboxPatch((x0, yb), box_w, box_h, boxstyle="round,pad=0.02", fc="#f4f7fb", ec="#1f77b4")
                 )
-                resolved = FancyBboxPatch((x0, yb), width * share, box_h * 0.18, boxstyle="square,pad=0", fc="#2ca02c")
-                ax.add_patch(resolved)
-                label = f"{r['touchpoint']}: {visits:,.0f}  ({100 * share:.0f}% resolved)"
-                ax.text(x0 + 0.08, yb + box_h * 0.58, label, fontsize=8, va="center")
+                left = x0
+                for part, colour in ((res, "#2ca02c"), (unres, "#ff7f0e"), (ab, "#d62728")):
+                    if visits > 0 and part > 0:
+                        wpart = box_w * part / visits
+                        ax.add_patch(FancyBboxPatch((left, yb), wpart, box_h * 0.2, boxstyle="square,pad=0", fc=colour))
+                        left += wpart
+                label = f"{r['touchpoint'].replace('_', ' ')}: {visits:,.0f}"
+                detail = f"{res:,.0f} resolved, {unres:,.0f} unresolved, {ab:,.0f} abandoned"
+                ax.text(x0 + 0.08, yb + box_h * 0.72, label, fontsize=_TEXT - 0.5, va="center")
+                ax.text(x0 + 0.08, yb + box_h * 0.40, detail, fontsize=_TEXT - 2, va="center", color="#444")
                 ys.append(yb + box_h / 2)
-            centres.append((x0, float(np.mean(ys)) if ys else top - 1.0, total))
-        for (xa, ya, _), (xb, yb, tot_b) in itertools.pairwise(centres):
-            arrow = FancyArrowPatch((xa + 3.0, ya), (xb - 0.1, yb), arrowstyle="-|>", mutation_scale=14, color="#555")
-            ax.add_patch(arrow)
-            ax.text((xa + 3.0 + xb) / 2 - 0.3, (ya + yb) / 2 + 0.12, f"{tot_b:,.0f}", fontsize=8, color="#555")
+            rules = _step_rules(cfg, j, st)
+            lines = [f"resolved -> {rules['resolved']}"]
+            for outcome in ("unresolved", "abandoned"):
+                target = rules[outcome]
+                if target == "retry":
+                    target = f"retry ({100 * p_switch:.0f}% on another channel)"
+                lines.append(f"{outcome} -> {target}")
+            lines.append(f"given up after {max_contacts} contacts")
+            y_rules = top - 0.9 - len(rows) * (box_h + gap) - 0.35
+            ax.text(x0, y_rules, "\n".join(lines), fontsize=_TEXT - 2, va="top", color="#333", linespacing=1.3)
+            centres.append((x0, float(np.mean(ys)) if ys else top - 1.0))
+        for (xa, ya), (xb, yb) in itertools.pairwise(centres):
+            ax.add_patch(
+                FancyArrowPatch(
+                    (xa + box_w + 0.1, ya), (xb - 0.1, yb), arrowstyle="-|>", mutation_scale=16, color="#555"
+                )
+            )
     fig.suptitle(
-        f"Journey flow: {_title(result, name)} (contacts per replication over {result.days} days; "
-        "green bar: share resolved)"
+        f"Journey flow, {result.title(name)}: contacts per replication over {result.days} days "
+        "(bar: green resolved, orange unresolved, red abandoned)",
+        fontsize=_TEXT + 0.5,
     )
     return fig
 
@@ -240,7 +289,7 @@ def all_figures(result: ComparisonResult) -> dict[str, Any]:
     """Every comparison figure by file stem."""
     figs: dict[str, Any] = {
         "trajectories": trajectory_figure(result),
-        "roi": roi_figure(result),
+        "npv": npv_figure(result),
         "waterfall": waterfall_figure(result),
         "touchpoints": touchpoint_figure(result),
         "flow_baseline": flow_figure(result),

@@ -181,7 +181,7 @@ def robustness_table(ledger: Ledger, level: float) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["rank"] = out.groupby("horizon_days")["npv"].rank(ascending=False, method="min").astype(int)
     out["main"] = out["horizon_days"] == ledger.settings.horizon_days
-    return out[cols].sort_values(["horizon_days", "rank"]).reset_index(drop=True)
+    return out[cols].sort_values(["horizon_days", "rank"], kind="stable").reset_index(drop=True)
 
 
 def mean_steps(parts: list[pd.DataFrame]) -> pd.DataFrame:

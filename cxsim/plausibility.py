@@ -14,10 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-__all__ = ["RANGES", "Finding", "baseline_findings", "occupancy"]
+__all__ = ["RANGES", "Finding", "baseline_findings", "findings", "occupancy"]
 
 
 @dataclass(frozen=True)
@@ -78,36 +77,45 @@ def occupancy(cfg: Any, touchpoints: pd.DataFrame, days: int) -> dict[str, float
     return out
 
 
-def _mean(values: Any) -> float:
-    arr = np.asarray(values, dtype=np.float64)
-    return float(np.nanmean(arr)) if np.isfinite(arr).any() else math.nan
+def findings(cfg: Any, kpis: dict[str, Any], touchpoints: pd.DataFrame, days: int) -> list[Finding]:
+    """A design's abandonment, occupancy, churn, NPS and CSAT against plausible ranges.
+
+    Args:
+        cfg: the design's config (touchpoint staffing and opening hours).
+        kpis: its summary KPIs (``abandonment_rate``, ``churn_rate_annual``, ``nps_end``, ``csat_mean``).
+        touchpoints: one row per touchpoint with ``touchpoint``, ``visits`` and ``abandonment_rate``.
+        days: the days those touchpoint totals cover.
+    """
+    found: list[Finding] = []
+
+    def add(kpi: str, where: str, value: Any) -> None:
+        v = math.nan if value is None else float(value)
+        if math.isfinite(v):
+            r = RANGES[kpi]
+            found.append(Finding(kpi, where, v, r, r.low <= v <= r.high))
+
+    add("abandonment", "all staffed touchpoints", kpis.get("abandonment_rate"))
+    tps = touchpoints.copy()
+    tps["served"] = tps["visits"] * (1.0 - tps["abandonment_rate"].fillna(0.0))
+    for name, occ in occupancy(cfg, tps, days).items():
+        add("occupancy", name, occ)
+    add("churn", "customers", kpis.get("churn_rate_annual"))
+    add("nps", "end of the horizon", kpis.get("nps_end"))
+    csat = kpis.get("csat_mean")
+    add("csat", "all contacts", None if csat is None else float(csat) / 100.0)
+    return found
 
 
 def baseline_findings(result: Any) -> list[Finding]:
-    """The baseline's abandonment, occupancy, churn, NPS and CSAT against plausible ranges.
+    """The baseline of a comparison against plausible ranges (KPIs and touchpoints averaged over
+    replications).
 
     Args:
-        result: a :class:`cxsim.compare.ComparisonResult` (its baseline's KPIs and touchpoints
-            are averaged over replications).
+        result: a :class:`cxsim.compare.ComparisonResult`.
     """
     base = result.baseline
     cfg = next(d.cfg for d in result.designs if d.name == base)
-    k = result.kpis[result.kpis["design"] == base].set_index("kpi")["mean"]
+    k = result.kpis[result.kpis["design"] == base].set_index("kpi")["mean"].to_dict()
     tps = result.touchpoints[result.touchpoints["design"] == base]
-    found: list[Finding] = []
-
-    def add(kpi: str, where: str, value: float) -> None:
-        if math.isfinite(value):
-            r = RANGES[kpi]
-            found.append(Finding(kpi, where, value, r, r.low <= value <= r.high))
-
-    add("abandonment", "all staffed touchpoints", float(k.get("abandonment_rate", math.nan)))
-    per_tp = tps.groupby("touchpoint", sort=False).agg(visits=("visits", "mean"), ab=("abandonment_rate", "mean"))
-    per_tp = per_tp.reset_index()
-    per_tp["served"] = per_tp["visits"] * (1.0 - per_tp["ab"].fillna(0.0))
-    for name, occ in occupancy(cfg, per_tp, result.days).items():
-        add("occupancy", name, occ)
-    add("churn", "customers", float(k.get("churn_rate_annual", math.nan)))
-    add("nps", "end of the horizon", float(k.get("nps_end", math.nan)))
-    add("csat", "all contacts", _mean(k.get("csat_mean", math.nan)) / 100.0)
-    return found
+    per_tp = tps.groupby("touchpoint", sort=False)[["visits", "abandonment_rate"]].mean().reset_index()
+    return findings(cfg, k, per_tp, result.days)

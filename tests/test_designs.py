@@ -148,3 +148,17 @@ def test_cli_warns_about_ignored_and_overridden_keys(tmp_path: Path) -> None:
 def test_cli_missing_config_dir_exits_2(tmp_path: Path) -> None:
     out = _cli(["compare", "--config-dir", str(tmp_path / "nope")], tmp_path)
     assert out.returncode == 2 and "does not exist" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_readme_walkthrough_design_validates(tmp_path: Path) -> None:
+    """The README's own design file, written to a user folder as the README says, composes and validates."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    head = "cat > mydesigns/scenario/video_branch.yaml <<'YAML'\n"
+    assert head in readme
+    body = readme.split(head, 1)[1].split("\nYAML\n", 1)[0]
+    d = tmp_path / "mydesigns" / "scenario"
+    d.mkdir(parents=True)
+    (d / "video_branch.yaml").write_text(body + "\n")
+    cfg = cxsim.load_config([searchpath_override([d.parent]), "scenario=video_branch"])
+    assert cfg.journey.touchpoints.branch.servers == 2
+    assert cfg.journey.touchpoints.contact_centre.servers == 4

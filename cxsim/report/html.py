@@ -91,7 +91,8 @@ def _robustness(result: ComparisonResult) -> tuple[list[str], list[dict[str, Any
     horizons = sorted(int(h) for h in rob["horizon_days"].unique())
     headers = [horizon_text(h) + (" (the business case)" if h == result.days else "") for h in horizons]
     rows = []
-    for d in result.candidates:
+    order = result.money.sort_values("npv", ascending=False)["design"]
+    for d in (next(x for x in result.candidates if x.name == name) for name in order):
         sub = rob[rob["design"] == d.name].set_index("horizon_days")
         npv, rank = sub["npv"].to_dict(), sub["rank"].to_dict()
         cells = [{"npv": _money(float(npv[h]), result.currency), "rank": int(rank[h])} for h in horizons]

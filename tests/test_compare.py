@@ -249,6 +249,8 @@ def test_cli_compare_writes_report(tmp_path: Path) -> None:
     assert "NPV" in out.stdout and "P(NPV>0)" in out.stdout
     assert "One more contact-centre agent" in out.stdout and "Better digital self-service" in out.stdout  # full titles
     assert "How robust" in out.stdout
+    assert "rough estimate" in out.stdout  # a run-time estimate before it starts
+    assert "replication 1/3 done" in out.stderr and "replication 3/3 done" in out.stderr  # progress off a terminal
     (run_dir,) = list((tmp_path / "outputs").glob("*/*"))
     for name in ("comparison.parquet", "comparison.csv", "summary.json", "report.html", "run_meta.json"):
         assert (run_dir / name).is_file(), name
@@ -273,3 +275,21 @@ def test_cli_compare_bad_candidate_exits_2(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "compare.candidates" in out.stderr and "Traceback" not in out.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_terminal_table_stays_aligned_at_any_magnitude(capsys: pytest.CaptureFixture[str]) -> None:
+    """Columns stay aligned for NPVs of any size, and long design titles are shown in full."""
+    from cxsim.cli import print_comparison
+
+    long_title = "A very long design title that used to be cut at thirty-three characters"
+    r = compare(cfg(), [cfg("scenario=better_app", f"scenario.title={long_title}"), cfg("scenario=shared_context")],
+                replications=2, progress=False)  # fmt: skip
+    money = r.money
+    money.loc[0, ["npv", "npv_low", "npv_high"]] = [-123456789012.0, -123456789999.0, -123456780000.0]
+    print_comparison(r)
+    lines = capsys.readouterr().out.splitlines()
+    table = lines[: 1 + len(money)]
+    assert any(long_title in ln for ln in table)
+    ends = {ln.index("]") for ln in table[1:]}  # the NPV interval closes at the same column in every row
+    assert len(ends) == 1, table
+    assert table[0].index("NPV") < min(ends)

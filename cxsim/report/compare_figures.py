@@ -278,8 +278,8 @@ def flow_figure(result: ComparisonResult, design: str | None = None) -> Figure:
                 )
             )
     fig.suptitle(
-        f"Journey flow, {result.title(name)}: contacts per replication over {result.days} days "
-        "(bar: green resolved, orange unresolved, red abandoned)",
+        f"Journey flow, {result.title(name)}: contacts per replication over {result.days} days\n"
+        "bar: green resolved, orange unresolved, red abandoned",
         fontsize=_TEXT + 0.5,
     )
     return fig

@@ -121,15 +121,18 @@ def _kpi_rows(result: ComparisonResult) -> list[dict[str, Any]]:
         cells = []
         for d in result.designs:
             if d.name not in sub.index:
-                cells.append({"value": "", "delta": ""})
+                cells.append({"value": "", "delta": "", "ci": ""})
                 continue
             x = sub.loc[d.name]
             value = format_value(x["mean"], info.unit, cur)
-            delta = ""
+            delta = ci = ""
             if d.name != result.baseline and kpi not in ("npv", "roi", "investment", "benefit"):
-                delta = f"Δ {format_delta(x['delta'], info.unit, cur)} {_ci_delta(x['low'], x['high'], info.unit, cur)}"
-            cells.append({"value": value, "delta": delta})
-        rows.append({"label": info.label, "cells": cells})
+                unit = "count" if info.unit == "currency" else info.unit  # the currency is in the row label
+                delta = f"Δ {format_delta(x['delta'], unit)}"
+                ci = _ci_delta(x["low"], x["high"], unit, "")
+            cells.append({"value": value, "delta": delta, "ci": ci})
+        label = f"{info.label} ({cur})" if info.unit == "currency" else info.label
+        rows.append({"label": label, "cells": cells})
     return rows
 
 

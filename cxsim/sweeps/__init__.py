@@ -4,7 +4,7 @@
   ``is_complete``);
 * :mod:`~cxsim.sweeps.plan`: the job list of a sweep, numbered as Hydra numbers it;
 * :mod:`~cxsim.sweeps.job`: one job under any launcher (skip if done, cores, failure record);
-* :mod:`~cxsim.sweeps.collect`: a sweep folder into ``sweep.parquet``, ``sweep_daily/`` and
+* :mod:`~cxsim.sweeps.dataset`: a sweep folder into ``sweep.parquet``, ``sweep_daily/`` and
   ``sweep_by_point.parquet``;
 * :mod:`~cxsim.sweeps.callback`: the Hydra callback that collects at the end of a multirun;
 * :mod:`~cxsim.sweeps.launch`: the driver's preparation (absolute folder, resume check, Ray
@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from cxsim.sweeps.collect import SweepCollection, collect
+from cxsim.sweeps.dataset import SweepCollection, collect
 from cxsim.sweeps.marker import config_hash, is_complete, read_marker, write_marker
 from cxsim.sweeps.plan import SweepPlan, plan_jobs
 

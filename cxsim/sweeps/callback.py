@@ -13,7 +13,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from cxsim.sweeps.collect import collect
+from cxsim.sweeps.dataset import collect
 
 __all__ = ["SweepDataset"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxsim.sweeps.collect import BY_POINT, collect
+from cxsim.sweeps.dataset import BY_POINT, collect
 
 __all__ = ["main"]
 

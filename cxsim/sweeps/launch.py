@@ -29,7 +29,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from cxsim.config.validation import ConfigError
-from cxsim.sweeps.collect import SweepCollection, collect
+from cxsim.sweeps.dataset import SweepCollection, collect
 from cxsim.sweeps.marker import config_hash, read_marker
 from cxsim.sweeps.plan import SweepPlan, compose_with_hydra, plan_from_overrides, sweeper_params
 

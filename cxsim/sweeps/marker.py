@@ -41,12 +41,8 @@ _PRESENTATION_KEYS = (("simulation", "progress"),)
 
 
 def _plain(cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(cfg, DictConfig):
-        data = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
-    else:
-        data = json.loads(json.dumps(cfg, default=str))
-    assert isinstance(data, dict)
-    data = {str(k): v for k, v in data.items()}
+    raw = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True) if isinstance(cfg, DictConfig) else cfg
+    data: dict[str, Any] = json.loads(json.dumps(raw, default=str))
     data.pop("hydra", None)
     for group, key in _PRESENTATION_KEYS:
         if isinstance(data.get(group), dict):

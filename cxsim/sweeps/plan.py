@@ -84,12 +84,25 @@ def plan_from_overrides(task_overrides: Sequence[str], sweeper_params: Mapping[s
     return SweepPlan(jobs=jobs, swept=tuple(swept))
 
 
+_COMPOSED: dict[tuple[str, ...], DictConfig] = {}
+
+
 def compose_with_hydra(overrides: Iterable[str]) -> DictConfig:
     """The project's config under ``overrides`` with its ``hydra`` node (sweep folder, launcher, ...).
+
+    Composed once per command line (validation and sweep preparation both read it); treat it
+    as read-only.
 
     Raises:
         ConfigError: the overrides do not compose.
     """
+    key = tuple(overrides)
+    if key not in _COMPOSED:
+        _COMPOSED[key] = _compose_with_hydra(list(key))
+    return _COMPOSED[key]
+
+
+def _compose_with_hydra(overrides: list[str]) -> DictConfig:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.utils import setup_globals

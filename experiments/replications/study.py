@@ -16,7 +16,7 @@ from cxsim.sweeps.study import study_main
 
 REPS = "compare.replications"
 QUICK = ["population.size=300", "simulation.days=20", "compare.horizon_days=20", "compare.n_jobs=1",
-         "compare.candidates=[better_app]", f"{REPS}=2,4"]  # fmt: skip
+         "compare.candidates=[better_app]", f"{REPS}=2,3"]  # fmt: skip
 
 
 def figure(table: pd.DataFrame, bp: pd.DataFrame | None) -> Figure:

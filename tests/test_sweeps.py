@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 from pathlib import Path
@@ -114,3 +115,52 @@ def test_job_threads_per_launcher() -> None:
     assert job_threads(OmegaConf.merge(sub, {"cpus_per_task": 3}), cores=8) == 3
     basic = OmegaConf.create({"_target_": "hydra._internal.core_plugins.basic_launcher.BasicLauncher"})
     assert job_threads(basic, cores=8) is None
+
+
+@pytest.fixture()
+def no_warmup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """prepare_sweep without compiling kernels, and without leaking RAY_AUTH_MODE into other tests."""
+    from cxsim.sweeps import launch
+
+    monkeypatch.setattr(launch, "_warm_numba", lambda: None)
+    monkeypatch.setenv("RAY_AUTH_MODE", "unset")  # records the original state, restored after the test
+    monkeypatch.delenv("RAY_AUTH_MODE")
+
+
+def test_prepare_makes_the_sweep_folder_absolute(
+    no_warmup: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxsim.sweeps.launch import prepare_sweep
+
+    monkeypatch.chdir(tmp_path)
+    args, code = prepare_sweep(
+        ["simulation.seed=1,2", "hydra.sweep.dir=rel/dir"],
+        ["simulation.seed=1,2", "hydra.sweep.dir=rel/dir"],
+        kind="run",
+    )
+    assert code == 0
+    assert args == ["simulation.seed=1,2", f"hydra.sweep.dir={tmp_path / 'rel' / 'dir'}"]
+    args, code = prepare_sweep(["simulation.seed=1,2"], ["simulation.seed=1,2"], kind="run")
+    assert code == 0 and args[-1].startswith(f"hydra.sweep.dir={tmp_path / 'multirun'}/")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None, reason="needs cxsim[ray]")
+def test_prepare_handles_ray_pitfalls(no_warmup: None, tmp_path: Path) -> None:
+    import os
+
+    from cxsim.sweeps.launch import prepare_sweep
+    from cxsim.sweeps.plan import compose_with_hydra
+
+    join = ["hydra/launcher=ray", "hydra.launcher.ray.init.address=10.0.0.5:6379", f"hydra.sweep.dir={tmp_path}/s"]
+    args, code = prepare_sweep(["-m", *join], join, kind="run")
+    assert code == 0
+    assert "+hydra.launcher.ray.init.object_store_memory=null" in args  # the launcher's default breaks joining
+    cfg = compose_with_hydra([a for a in args if a != "-m"])
+    assert cfg.hydra.launcher.ray.init.object_store_memory is None
+    assert "RAY_AUTH_MODE" not in os.environ  # a cluster's auth mode is the user's to give
+    mine = ["hydra/launcher=ray_cluster", f"hydra.sweep.dir={tmp_path}/s"]
+    args, code = prepare_sweep(mine, mine, kind="run")
+    assert code == 0 and not any("object_store_memory" in a for a in args)  # ray_cluster.yaml already unsets it
+    local = ["hydra/launcher=ray_local", f"hydra.sweep.dir={tmp_path}/s"]
+    prepare_sweep(local, local, kind="run")
+    assert os.environ["RAY_AUTH_MODE"] == "disabled"

@@ -322,6 +322,12 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
         if not multirun:
             raise
         return finish_sweep(crashed=exc.code not in (0, None))
+    except KeyboardInterrupt:  # Ctrl-C: finished jobs are kept; the same command resumes
+        if not multirun:
+            raise
+        print("cxsim: interrupted; run the same command again to resume the sweep", file=sys.stderr)
+        finish_sweep(crashed=True)
+        return 130
     finally:
         sys.argv = saved
     return finish_sweep() if multirun else 0

@@ -158,4 +158,6 @@ def finish_sweep(*, crashed: bool = False) -> int:
         print(f"  job {row.job}: {row.message}", file=sys.stderr)
     if len(failed) > 10:
         print(f"  ... and {len(failed) - 10} more", file=sys.stderr)
+    print(f"  (run the same command with hydra.sweep.dir={sweep_dir} to run them again; finished jobs are kept)",
+          file=sys.stderr)  # fmt: skip
     return 1

@@ -27,6 +27,8 @@ from omegaconf import DictConfig
 from cxsim.config.loading import compose_config, config_dir, register_schema, search_dirs, searchpath_override
 from cxsim.config.validation import ConfigError
 from cxsim.designs import design_configs, ignored_keys
+from cxsim.sweeps.job import sweep_job
+from cxsim.sweeps.plan import plan_jobs
 
 __all__ = ["design_configs", "main", "print_comparison", "print_summary", "run_job"]
 
@@ -54,6 +56,8 @@ commands:
                          e.g. cxsim compare compare.candidates=[better_app] compare.replications=30
   validate [overrides]   check a config (every point of a sweep) without running it
   validate-model [--out DIR] [--quick]  check the model against theory; writes docs/validation.md
+  collect DIR [--by]     gather a sweep folder into sweep.parquet (one row per job) and sweep_daily/;
+                         --by: each point's mean and confidence interval over seeds
   help                   show this message (also: -h, --help)
 
 options of run, compare and validate:
@@ -66,7 +70,9 @@ overrides use Hydra syntax, e.g.
   cxsim run -m hydra/launcher=joblib behaviour.loss_weight=1.5,2,3
 config groups (files in {config_dir}):
 {groups}
-exit codes: 0 success, 2 invalid config or command line.
+a sweep (-m) writes sweep.parquet into its folder and resumes when re-run with the same
+hydra.sweep.dir=DIR; launchers: hydra/launcher=joblib | ray_local | ray_cluster | submitit_local | slurm
+exit codes: 0 success, 1 some sweep jobs failed, 2 invalid config or command line.
 """
 
 
@@ -152,7 +158,7 @@ def expand_sweeps(overrides: list[str]) -> list[list[str]]:
 def _check(overrides: list[str], multirun: bool, designs: bool = False, command: str = "") -> int:
     """Compose and validate every config the command would run. Returns an exit code."""
     try:
-        combos = expand_sweeps(overrides) if multirun else [overrides]
+        combos = [list(j) for j in plan_jobs(overrides).jobs] if multirun else [overrides]
         if not multirun:
             parsed = OverridesParser.create().parse_overrides(overrides)
             sweeps = [o.get_key_element() for o in parsed if o.is_sweep_override()]
@@ -340,7 +346,8 @@ def _share_cores() -> None:
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
 def _hydra_run(cfg: DictConfig) -> None:
     _share_cores()
-    run_job(cfg, Path(HydraConfig.get().runtime.output_dir))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir), kind="run")
 
 
 @hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
@@ -348,7 +355,8 @@ def _hydra_compare(cfg: DictConfig) -> None:
     _share_cores()
     hc = HydraConfig.get()
     search = [o for o in hc.overrides.hydra if str(o).startswith("hydra.searchpath=")]  # user config folders
-    compare_job([*search, *hc.overrides.task], Path(hc.runtime.output_dir))
+    out_dir = Path(hc.runtime.output_dir)
+    sweep_job(cfg, out_dir, lambda: compare_job([*search, *hc.overrides.task], out_dir), kind="compare")
 
 
 def _launch(args: list[str], app: Any, designs: bool) -> int:
@@ -360,13 +368,29 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
     code = _check(overrides, multirun, designs=designs, command="compare" if designs else "run")
     if code:
         return code
+    if multirun:
+        from cxsim.sweeps.launch import finish_sweep, prepare_sweep
+
+        args, code = prepare_sweep(args, overrides, kind="compare" if designs else "run")
+        if code:
+            return code
     saved = sys.argv
     sys.argv = ["cxsim", *args]
     try:
         app()
+    except SystemExit as exc:  # Hydra gave up (e.g. a worker died): keep and collect what finished
+        if not multirun:
+            raise
+        return finish_sweep(crashed=exc.code not in (0, None))
+    except KeyboardInterrupt:  # Ctrl-C: finished jobs are kept; the same command resumes
+        if not multirun:
+            raise
+        print("cxsim: interrupted; run the same command again to resume the sweep", file=sys.stderr)
+        finish_sweep(crashed=True)
+        return 130
     finally:
         sys.argv = saved
-    return 0
+    return finish_sweep() if multirun else 0
 
 
 def _validate(args: list[str]) -> int:
@@ -376,7 +400,7 @@ def _validate(args: list[str]) -> int:
     overrides, multirun = _split_args(args)
     code = _check(overrides, multirun or any("," in o or "range(" in o for o in overrides))
     if code == 0:
-        n = len(expand_sweeps(overrides))
+        n = len(plan_jobs(overrides)) if multirun or any("," in o or "range(" in o for o in overrides) else 1
         print(f"config OK ({n} configuration{'s' if n != 1 else ''} checked)")
     return code
 
@@ -408,7 +432,11 @@ def main(argv: list[str] | None = None) -> int:
         return validate_model(rest)
     if command == "compare":
         return _launch(rest, _hydra_compare, designs=True)
-    print(f"cxsim: unknown command {command!r} (commands: run, compare, validate, help)", file=sys.stderr)
+    if command == "collect":
+        from cxsim.sweeps.command import main as collect_main
+
+        return collect_main(rest)
+    print(f"cxsim: unknown command {command!r} (commands: run, compare, validate, collect, help)", file=sys.stderr)
     return EXIT_CONFIG
 
 

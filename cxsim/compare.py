@@ -184,7 +184,7 @@ class CompareSettings:
         rate = _PERSON_DAYS_PER_S["agent" if self.engine == "agent" else "vector"]
         workers = max(1, min(self.n_jobs, self.replications))
         work = float(population) * self.simulated_days * designs * self.replications
-        return work / (rate * workers) + 1.5 * designs * self.replications / workers
+        return work / (rate * workers) + 0.1 * designs * self.replications / workers
 
 
 def replicate(

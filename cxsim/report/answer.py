@@ -68,7 +68,7 @@ def _records(df: Any) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in row.items()} for row in df.to_dict("records")]
 
 
-def _drivers_sentence(result: Any, design: str) -> str | None:
+def _drivers_sentence(result: Any, design: str, subject: str = "Its value from customers") -> str | None:
     cur = result.currency
     w = result.waterfall[(result.waterfall["design"] == design)]
     w = w[w["driver"].isin(["retention", "wom_acquisition", "marketing_acquisition", "cost_to_serve", "other"])]
@@ -77,7 +77,7 @@ def _drivers_sentence(result: Any, design: str) -> str | None:
     losses = [f"{DRIVER_LABELS[r['driver']]} ({_money(r['mean'], cur)})" for r in reversed(wr) if r["mean"] < -0.5][:2]
     if not gains and not losses:
         return None
-    text = "Its value from customers comes from " + ", ".join(gains) if gains else "Customers' response costs value"
+    text = f"{subject} comes from " + ", ".join(gains) if gains else f"{subject}: a loss"
     if losses:
         text += ("; offset by " if gains else ": ") + ", ".join(losses)
     return text + "."
@@ -126,6 +126,7 @@ def answer_sentences(result: Any) -> list[str]:
     rows = _records(money)
     best = result.best()
     out: list[str] = []
+    mentioned: set[str] = set()
     if best is None:
         top = rows[0]
         out.append(
@@ -136,23 +137,29 @@ def answer_sentences(result: Any) -> list[str]:
     else:
         row = rows[0]
         out.append(_lead(result, row))
-        if DesignKind(row["kind"]) is DesignKind.TRADE_OFF:
-            alt = [r for r in rows[1:] if r["npv"] > 0 and DesignKind(r["kind"]) is not DesignKind.TRADE_OFF]
-            if alt:
-                out.append(
-                    f"The best design that does not lose customers is {alt[0]['title']}: NPV "
-                    f"{_money(alt[0]['npv'], cur)} {_ci(alt[0]['npv_low'], alt[0]['npv_high'])}."
-                )
-        drivers = _drivers_sentence(result, best)
+        trade_off = DesignKind(row["kind"]) is DesignKind.TRADE_OFF
+        subject = f"The customers' response to {row['title']}" if trade_off else "Its value from customers"
+        drivers = _drivers_sentence(result, best, subject)
         if drivers:
             out.append(drivers)
-        if DesignKind(row["kind"]) is not DesignKind.TRADE_OFF:
+        if trade_off:
+            alt = [r for r in rows[1:] if r["npv"] > 0 and DesignKind(r["kind"]) is not DesignKind.TRADE_OFF]
+            if alt:
+                mentioned.add(str(alt[0]["design"]))
+                out.append(
+                    f"The best design that does not lose customers is {alt[0]['title']}: NPV "
+                    f"{_money(alt[0]['npv'], cur)} {_ci(alt[0]['npv_low'], alt[0]['npv_high'])}; "
+                    f"{verdict(alt[0], cur)}."
+                )
+        if not trade_off:
             out.append(
                 f"What changes for customers: NPS at the end of the horizon moves by {row['delta_nps']:+.1f} points "
                 f"[{row['delta_nps_low']:+.1f}, {row['delta_nps_high']:+.1f}], and "
                 f"{-row['delta_customers_lost']:,.0f} fewer customers are lost."
             )
     for r in rows[1:]:
+        if str(r["design"]) in mentioned:
+            continue
         kind = DesignKind(r["kind"])
         what = "pays back too" if r["npv"] > 0 else "does not pay back"
         if kind is DesignKind.TRADE_OFF:

@@ -34,11 +34,11 @@ _CHILD = """
 import json, resource, sys, time
 import cxsim
 from cxsim.spec import compile_spec
-from cxsim.engines.agent import CxModel
+from cxsim.engines.agent import AgentModel
 from cxsim.engines.vector import VectorModel
 engine, size, days = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 spec = compile_spec(cxsim.load_config([f"population.size={size}", f"simulation.days={days}"]))
-cls = CxModel if engine == "agent" else VectorModel
+cls = AgentModel if engine == "agent" else VectorModel
 if engine == "vector":  # warm-up: load compiled kernels from the cache (or compile them)
     warm = VectorModel(spec=compile_spec(cxsim.load_config(["population.size=500", "simulation.days=2"])))
     warm.step(); warm.step()

@@ -8,7 +8,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from cxsim.config.validation import ConfigError, validate
-from cxsim.engines.agent import CxModel
+from cxsim.engines.agent import AgentModel
 from cxsim.engines.vector import VectorModel
 from cxsim.result import SimulationResult, daily_frame, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
@@ -43,7 +43,7 @@ def simulate(
             raise ConfigError([("simulation.seed", f"must be an integer in [0, 2**63), got {seed!r}")])
         spec = dataclasses.replace(spec, seed=int(seed))
     show = bool(cfg.simulation.progress) if progress is None else progress
-    model: CxModel | VectorModel = CxModel(spec=spec) if engine_name == "agent" else VectorModel(spec=spec)
+    model: AgentModel | VectorModel = AgentModel(spec=spec) if engine_name == "agent" else VectorModel(spec=spec)
     for _ in tqdm(range(spec.days), desc="days", unit="day", disable=None if show else True, delay=2.0, leave=False):
         model.step()
     daily = daily_frame(model.history)

@@ -1,6 +1,6 @@
 """Behavioural, word-of-mouth and journey kernels: signs, bounds, asymmetries and hand-worked examples.
 
-Covers every function of ``cxsim.kernels.behaviour``, ``cxsim.kernels.prescription`` and
+Covers every function of ``cxsim.kernels.behaviour``, ``cxsim.kernels.wom`` and
 ``cxsim.kernels.journey`` with the default ``BehaviourConfig`` parameters unless a test says otherwise.
 """
 
@@ -48,7 +48,7 @@ from cxsim.kernels.params import (
     MEMORY_PEAK_END,
     pack_behaviour,
 )
-from cxsim.kernels.prescription import adoption_hazard, hype, referral_share, wom_bond
+from cxsim.kernels.wom import adoption_hazard, hype, referral_share, wom_bond
 from cxsim.rng import STREAM_SERVICE, exponential, lognormal, uniform_array
 from cxsim.spec import (
     DIST_EXPONENTIAL,
@@ -570,7 +570,7 @@ def test_decayed_failures_half_life() -> None:
     assert decayed_failures(3.0, 10.0, P) > decayed_failures(3.0, 20.0, P) > 0.0
 
 
-# ================================================================ prescription.py
+# ================================================================ wom.py
 
 
 def test_adoption_hazard_no_messages_is_marketing_p() -> None:

@@ -1,9 +1,13 @@
-"""Journey mechanics as numba-compiled scalar functions shared by both engines.
+"""Journey mechanics as numba-compiled functions shared by both engines.
 
-``choose_touchpoint`` picks where a customer goes for a step, ``service_time`` draws how long
-the contact takes, ``next_target`` moves the journey on by outcome, and ``end_of_journey``
-turns a finished journey's memory into new satisfaction, bond, expectations and
-likelihood-to-recommend. Everything random comes in as keyed draws (:mod:`cxsim.rng`).
+One function per rule, in the order of a day: ``journey_to_start`` (what starts a journey) and
+``start_journey`` (its fresh state), ``visits_today`` (whose step is due), ``plan_visit``
+(``choose_touchpoint``, ``channel_switched``, ``arrival_minute``, ``service_time``, patience),
+``conclude_service`` (``resolve_chance``, ``wow_chance``), ``experience_contact`` (effort,
+moment value, memory), ``contact_outcome`` and ``advance_journey`` (``next_target``: retry,
+next step, due day) and ``finish_journey`` (``end_of_journey``: the remembered journey turned
+into satisfaction, bond, expectations, likelihood-to-recommend and failures). Everything random
+is a keyed draw (:mod:`cxsim.rng`); equations and references are in ``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -13,24 +17,126 @@ from numba import njit
 
 from cxsim.kernels.behaviour import (
     adapt_expectation,
+    ces_score,
     decayed_failures,
+    effort_score,
     journey_value,
     ltr_answer,
     ltr_score,
+    memory_add,
+    moment_value,
     remembered_value,
     update_bond,
     update_satisfaction,
 )
+from cxsim.kernels.codes import (
+    CUSTOMER,
+    DIST_EXPONENTIAL,
+    DIST_LOGNORMAL,
+    NEXT_DONE,
+    NEXT_GIVE_UP,
+    NEXT_RETRY,
+    OUTCOME_ABANDONED,
+    OUTCOME_RESOLVED,
+    OUTCOME_UNRESOLVED,
+    TRIGGER_RATE,
+)
+from cxsim.kernels.groups import Journeys, Rules, Segments, Steps, Touchpoints
 from cxsim.kernels.params import EXP_RATE
-from cxsim.rng import STREAM_SERVICE, exponential, lognormal
+from cxsim.rng import (
+    STREAM_ARRIVAL,
+    STREAM_CHOICE,
+    STREAM_PATIENCE,
+    STREAM_RESOLVE,
+    STREAM_SERVICE,
+    STREAM_TRIGGER,
+    STREAM_WOW,
+    exponential,
+    lognormal,
+    uniform,
+)
 
-__all__ = ["choose_touchpoint", "end_of_journey", "next_target", "service_time"]
+__all__ = [
+    "advance_journey",
+    "arrival_minute",
+    "channel_switched",
+    "choose_touchpoint",
+    "conclude_service",
+    "contact_outcome",
+    "end_of_journey",
+    "experience_contact",
+    "finish_journey",
+    "journey_ends",
+    "journey_to_start",
+    "next_target",
+    "plan_visit",
+    "resolve_chance",
+    "service_time",
+    "start_journey",
+    "visits_today",
+    "wow_chance",
+]
 
-_DIST_EXPONENTIAL = 0
-_DIST_LOGNORMAL = 1
-_NEXT_DONE = -1
-_NEXT_GIVE_UP = -2
-_NEXT_RETRY = -3
+
+@njit(cache=True, inline="always")
+def journey_to_start(
+    seed: int,
+    i: int,
+    day: int,
+    status: int,
+    journey: int,
+    segment: int,
+    pending_onboarding: bool,
+    journeys: Journeys,
+    segments: Segments,
+) -> int:
+    """The journey person ``i`` starts today, or -1: a customer not on a journey starts the
+    onboarding journey if acquired since the last day, else the first rate-triggered journey
+    whose daily draw falls under the segment's rate."""
+    if status != CUSTOMER or journey >= 0:
+        return -1
+    if pending_onboarding:
+        return journeys.onboarding
+    for j in range(journeys.trigger.shape[0]):
+        if journeys.trigger[j] != TRIGGER_RATE:
+            continue
+        if uniform(seed, STREAM_TRIGGER, i, day, j) < segments.journey_rate[segment, j]:
+            return j
+    return -1
+
+
+@njit(cache=True, inline="always")
+def start_journey(
+    journey: int, day: int, journeys: Journeys, memory: np.ndarray, perf: np.ndarray
+) -> tuple[int, int, int, bool, int, int]:
+    """A fresh journey: clears the journey memory and perceived-performance sums in place.
+
+    Returns:
+        ``(step, due_day, contacts, retrying, last_tp, last_channel)``: the first step, due today.
+    """
+    for k in range(memory.shape[0]):
+        memory[k] = 0.0
+    for d in range(perf.shape[0]):
+        perf[d] = 0.0
+    return journeys.first_step[journey], day, 0, False, -1, -1
+
+
+@njit(cache=True, inline="always")
+def visits_today(day: int, status: int, journey: int, due_day: int) -> bool:
+    """A customer on a journey whose step is due today makes a contact."""
+    return status == CUSTOMER and journey >= 0 and due_day == day
+
+
+@njit(cache=True, inline="always")
+def channel_switched(last_channel: int, channel: int, shared_context: np.ndarray) -> bool:
+    """The contact follows one in a channel that shares no context with this one."""
+    return last_channel >= 0 and not shared_context[last_channel, channel]
+
+
+@njit(cache=True, inline="always")
+def arrival_minute(open_min: float, close_min: float, u: float) -> float:
+    """Arrival minute, uniform within the touchpoint's opening hours."""
+    return open_min + u * (close_min - open_min)
 
 
 @njit(cache=True)
@@ -88,9 +194,9 @@ def choose_touchpoint(
 @njit(cache=True)
 def service_time(dist: int, mean: float, cv: float, seed: int, person: int, day: int, factor: float) -> float:
     """Minutes a contact takes (exponential, lognormal or fixed), times ``factor``."""
-    if dist == _DIST_EXPONENTIAL:
+    if dist == DIST_EXPONENTIAL:
         s = exponential(seed, STREAM_SERVICE, person, day, 0, mean)
-    elif dist == _DIST_LOGNORMAL:
+    elif dist == DIST_LOGNORMAL:
         s = lognormal(seed, STREAM_SERVICE, person, day, 0, mean, cv)
     else:
         s = mean
@@ -102,11 +208,185 @@ def next_target(step_next: np.ndarray, step: int, outcome: int, contacts: int, m
     """Where the journey goes after a contact: a step index, or NEXT_DONE / NEXT_GIVE_UP /
     NEXT_RETRY. A journey not done after ``max_contacts`` contacts is given up."""
     target = step_next[step, outcome]
-    if target == _NEXT_DONE:
+    if target == NEXT_DONE:
         return target
     if contacts >= max_contacts:
-        return _NEXT_GIVE_UP
+        return NEXT_GIVE_UP
     return target
+
+
+@njit(cache=True, inline="always")
+def plan_visit(
+    seed: int,
+    i: int,
+    day: int,
+    step: int,
+    segment: int,
+    last_tp: int,
+    last_channel: int,
+    retrying: bool,
+    segments: Segments,
+    tps: Touchpoints,
+    steps: Steps,
+    rules: Rules,
+) -> tuple[int, bool, float, float, float]:
+    """Where and when person ``i`` makes today's contact for ``step``.
+
+    Returns:
+        ``(touchpoint, switched, arrival, service, patience)``: ``switched`` is a channel switch
+        without shared context (service takes ``silo_time`` times longer); minutes of the day.
+    """
+    tp = choose_touchpoint(
+        steps.touchpoints[step],
+        steps.n_touchpoints[step],
+        segments.channel_preference[segment],
+        tps.channel,
+        last_tp,
+        retrying,
+        uniform(seed, STREAM_CHOICE, i, day, 0),
+        uniform(seed, STREAM_CHOICE, i, day, 1),
+        rules.p_switch,
+    )
+    switched = channel_switched(last_channel, tps.channel[tp], rules.shared_context)
+    arrival = arrival_minute(tps.open[tp], tps.close[tp], uniform(seed, STREAM_ARRIVAL, i, day, 0))
+    factor = rules.silo_time if switched else 1.0
+    service = service_time(tps.dist[tp], tps.mean[tp], tps.cv[tp], seed, i, day, factor)
+    patience = exponential(seed, STREAM_PATIENCE, i, day, 0, segments.patience_mean[segment])
+    return tp, switched, arrival, service, patience
+
+
+@njit(cache=True, inline="always")
+def resolve_chance(p_resolve: float, switched: bool, silo_penalty: float) -> float:
+    """Chance a served contact resolves the need; a switch without shared context costs
+    ``silo_penalty`` of it (the customer repeats themselves to someone who cannot see why)."""
+    if switched:
+        return p_resolve * (1.0 - silo_penalty)
+    return p_resolve
+
+
+@njit(cache=True, inline="always")
+def wow_chance(tp_p_wow: float, step_wow_extra: float) -> float:
+    """Chance of a wow moment: the touchpoint's, plus the step's designed extra."""
+    return tp_p_wow + step_wow_extra
+
+
+@njit(cache=True, inline="always")
+def conclude_service(
+    seed: int,
+    i: int,
+    day: int,
+    tp: int,
+    step: int,
+    switched: bool,
+    abandoned: bool,
+    tps: Touchpoints,
+    steps: Steps,
+    rules: Rules,
+) -> tuple[bool, bool]:
+    """``(resolved, wow)`` of a contact after the queues ran: an abandoned contact is neither."""
+    p_res = resolve_chance(tps.p_resolve[tp], switched, rules.silo_penalty)
+    u_res = uniform(seed, STREAM_RESOLVE, i, day, 0)
+    u_wow = uniform(seed, STREAM_WOW, i, day, 0)
+    resolved = (not abandoned) and u_res < p_res
+    wow = (not abandoned) and u_wow < wow_chance(tps.p_wow[tp], steps.wow_extra[step])
+    return resolved, wow
+
+
+@njit(cache=True, inline="always")
+def experience_contact(
+    tp: int,
+    step: int,
+    wait: float,
+    patience_mean: float,
+    contacts: int,
+    switched: bool,
+    abandoned: bool,
+    resolved: bool,
+    wow: bool,
+    expectation: np.ndarray,
+    memory: np.ndarray,
+    perf: np.ndarray,
+    tps: Touchpoints,
+    steps: Steps,
+    params: np.ndarray,
+) -> tuple[float, float, int]:
+    """One contact lived through: its effort and moment value, added to the journey memory
+    (``memory``: sum, weight, max, min, last) and perceived-performance sums (``perf``), both
+    updated in place.
+
+    Returns:
+        ``(moment value, CES score, contacts so far)``.
+    """
+    effort = effort_score(wait, patience_mean, contacts, switched, abandoned, params)
+    q = tps.quality
+    value, p0, p1, p2 = moment_value(
+        q[tp, 0],
+        q[tp, 1],
+        q[tp, 2],
+        expectation[0],
+        expectation[1],
+        expectation[2],
+        tps.kano[tp],
+        resolved,
+        wow,
+        effort,
+        params,
+    )
+    ms, mw, mx, mn, ml = memory_add(memory[0], memory[1], memory[2], memory[3], memory[4], value, steps.weight[step])
+    memory[0] = ms
+    memory[1] = mw
+    memory[2] = mx
+    memory[3] = mn
+    memory[4] = ml
+    perf[0] += p0
+    perf[1] += p1
+    perf[2] += p2
+    return value, ces_score(effort), contacts + 1
+
+
+@njit(cache=True, inline="always")
+def contact_outcome(abandoned: bool, resolved: bool) -> int:
+    """OUTCOME_ABANDONED, OUTCOME_RESOLVED or OUTCOME_UNRESOLVED."""
+    if abandoned:
+        return OUTCOME_ABANDONED
+    if resolved:
+        return OUTCOME_RESOLVED
+    return OUTCOME_UNRESOLVED
+
+
+@njit(cache=True, inline="always")
+def journey_ends(target: int) -> bool:
+    """The contact ended the journey: done, or given up."""
+    return target in (NEXT_DONE, NEXT_GIVE_UP)
+
+
+@njit(cache=True, inline="always")
+def advance_journey(
+    tp: int,
+    step: int,
+    outcome: int,
+    contacts: int,
+    day: int,
+    due_day: int,
+    retrying: bool,
+    tps: Touchpoints,
+    steps: Steps,
+    rules: Rules,
+) -> tuple[int, int, int, bool, int, int]:
+    """The journey moved on by a contact's outcome.
+
+    Returns:
+        ``(target, step, due_day, retrying, last_tp, last_channel)``. ``target`` is the next
+        step, NEXT_RETRY (the same step again after ``retry_delay`` days) or NEXT_DONE /
+        NEXT_GIVE_UP (the journey ends: ``step`` is -1, see :func:`finish_journey`).
+    """
+    target = next_target(steps.next, step, outcome, contacts, rules.max_contacts)
+    last_channel = tps.channel[tp]
+    if target == NEXT_RETRY:
+        return target, step, day + rules.retry_delay, True, tp, last_channel
+    if target >= 0:
+        return target, target, day + steps.delay[target], False, tp, last_channel
+    return target, -1, due_day, retrying, tp, last_channel
 
 
 @njit(cache=True)
@@ -153,3 +433,54 @@ def end_of_journey(
     if gave_up:
         f = decayed_failures(failures, since_failure, params) + 1.0
     return j, s, b, ep, ei, eb, ltr_answer(ltr_score(s, b, params)), f
+
+
+@njit(cache=True, inline="always")
+def finish_journey(
+    gave_up: bool,
+    day: int,
+    satisfaction: float,
+    bond: float,
+    expectation: np.ndarray,
+    memory: np.ndarray,
+    perf: np.ndarray,
+    contacts: int,
+    failures: float,
+    last_failure_day: int,
+    disposition: float,
+    rules: Rules,
+) -> tuple[float, float, int, float, int]:
+    """A finished (or given-up) journey remembered: ``expectation`` adapts in place.
+
+    Returns:
+        ``(satisfaction, bond, ltr_answer, failures, last_failure_day)``; a given-up journey
+        counts as a failure today.
+    """
+    _, s, b, e0, e1, e2, answer, f = end_of_journey(
+        satisfaction,
+        bond,
+        expectation[0],
+        expectation[1],
+        expectation[2],
+        memory[0],
+        memory[1],
+        memory[2],
+        memory[3],
+        memory[4],
+        perf[0],
+        perf[1],
+        perf[2],
+        contacts,
+        gave_up,
+        failures,
+        float(day - last_failure_day),
+        rules.memory_rule,
+        rules.params,
+        disposition,
+    )
+    expectation[0] = e0
+    expectation[1] = e1
+    expectation[2] = e2
+    if gave_up:
+        return s, b, answer, f, day
+    return s, b, answer, failures, last_failure_day

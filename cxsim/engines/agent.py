@@ -71,6 +71,7 @@ class Person(mesa.Agent):
         self.wow = False
         self.value = 0.0
         self.ces = 0.0
+        self.target = 0
         self.talk = 0
 
     @property
@@ -90,14 +91,15 @@ class Person(mesa.Agent):
             self.journey,
             self.segment,
             self.pending_onboarding,
-            spec.journeys,
-            spec.segments,
+            spec.journey_trigger,
+            spec.onboarding_journey,
+            spec.journey_rate,
         )
         if j < 0:
             return
         self.pending_onboarding = False
         self.journey = j
-        fresh = jk.start_journey(j, m.day, spec.journeys, self.memory, self.perf)
+        fresh = jk.start_journey(j, m.day, spec.journey_first_step, self.memory, self.perf)
         self.step_index, self.due_day, self.contacts, self.retrying, self.last_tp, self.last_channel = fresh
         m.today.journeys_started += 1
 
@@ -105,19 +107,27 @@ class Person(mesa.Agent):
     def plan_visit(self) -> None:
         m = self.model
         spec = m.spec
+        k, s = self.step_index, self.segment
         self.tp, self.switched, self.arrival, self.service, self.patience = jk.plan_visit(
             spec.seed,
             self.index,
             m.day,
-            self.step_index,
-            self.segment,
             self.last_tp,
             self.last_channel,
             self.retrying,
-            spec.segments,
-            spec.touchpoints,
-            spec.steps,
-            spec.rules,
+            spec.step_touchpoints[k],
+            spec.step_n_touchpoints[k],
+            spec.channel_preference[s],
+            spec.patience_mean[s],
+            spec.tp_channel,
+            spec.tp_open,
+            spec.tp_close,
+            spec.tp_dist,
+            spec.tp_mean,
+            spec.tp_cv,
+            spec.shared_context,
+            spec.p_switch_channel,
+            spec.silo_time_factor,
         )
         self.contact_step = self.step_index
         self.wait = 0.0
@@ -131,13 +141,12 @@ class Person(mesa.Agent):
             spec.seed,
             self.index,
             m.day,
-            self.tp,
-            self.step_index,
             self.switched,
             self.abandoned,
-            spec.touchpoints,
-            spec.steps,
-            spec.rules,
+            spec.tp_p_resolve[self.tp],
+            spec.tp_p_wow[self.tp],
+            spec.step_wow_extra[self.contact_step],
+            spec.silo_resolution_penalty,
         )
 
     # -- phase 4: experience ---------------------------------------------------------------
@@ -145,8 +154,6 @@ class Person(mesa.Agent):
         m = self.model
         spec = m.spec
         self.value, self.ces, self.contacts = jk.experience_contact(
-            self.tp,
-            self.step_index,
             self.wait,
             spec.patience_mean[self.segment],
             self.contacts,
@@ -154,28 +161,31 @@ class Person(mesa.Agent):
             self.abandoned,
             self.resolved,
             self.wow,
+            spec.tp_quality[self.tp],
+            spec.tp_kano[self.tp],
+            spec.step_weight[self.contact_step],
             self.expectation,
             self.memory,
             self.perf,
-            spec.touchpoints,
-            spec.steps,
             spec.params,
         )
         outcome = jk.contact_outcome(self.abandoned, self.resolved)
-        target, self.step_index, self.due_day, self.retrying, self.last_tp, self.last_channel = jk.advance_journey(
-            self.tp,
+        self.target, self.step_index, self.due_day, self.retrying = jk.advance_journey(
             self.step_index,
             outcome,
             self.contacts,
             m.day,
             self.due_day,
             self.retrying,
-            spec.touchpoints,
-            spec.steps,
-            spec.rules,
+            spec.step_next,
+            spec.step_delay,
+            spec.retry_delay_days,
+            spec.max_contacts,
         )
-        if jk.journey_ends(target):
-            self._finish(gave_up=target == NEXT_GIVE_UP)
+        self.last_tp = self.tp
+        self.last_channel = int(spec.tp_channel[self.tp])
+        if jk.journey_ends(self.target):
+            self._finish(gave_up=self.target == NEXT_GIVE_UP)
 
     def _finish(self, gave_up: bool) -> None:
         m = self.model
@@ -191,7 +201,8 @@ class Person(mesa.Agent):
             self.failures,
             self.last_failure_day,
             self.disposition,
-            m.spec.rules,
+            m.spec.memory_rule,
+            m.spec.params,
         )
         self.journey = -1
         if gave_up:
@@ -208,12 +219,14 @@ class Person(mesa.Agent):
     def consider_adoption(self) -> None:
         m = self.model
         spec = m.spec
+        n_pos, n_neg = m.messages(self.index)
         adopted, via, pending, ltr = wom.consider_adoption(
             spec.seed,
             self.index,
             m.day,
             self.status,
-            m.heard,
+            n_pos,
+            n_neg,
             self.satisfaction,
             self.bond,
             spec.onboarding_journey,
@@ -251,14 +264,13 @@ class Person(mesa.Agent):
             self.index,
             m.day,
             self.status,
-            self.segment,
             self.acquired_day,
             self.acquired_via,
             self.satisfaction,
             self.bond,
             self.failures,
             self.last_failure_day,
-            spec.segments,
+            spec.churn_multiplier[self.segment],
             spec.params,
         ):
             self.status = CHURNED
@@ -300,7 +312,8 @@ class AgentModel(mesa.Model):
 
     def messages(self, i: int) -> tuple[int, int]:
         """Positive and negative WOM messages person ``i`` heard today."""
-        return wom.heard_messages(i, self.heard)
+        h = self.heard
+        return wom.heard_messages(i, h.complete, h.talkers_pos, h.talkers_neg, h.talk, h.pos, h.neg)
 
     def _shuffled(self, people: list[Person]) -> list[Person]:
         order = list(people)
@@ -403,6 +416,7 @@ class AgentModel(mesa.Model):
             wow=col("wow", np.bool_),
             value=col("value", np.float64),
             ces=col("ces", np.float64),
+            target=col("target", np.int64),
         )
 
     def _tally(self) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from cxsim.counters import DayCounters
-from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, VIA_INITIAL, VIA_REFERRAL
+from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
 from cxsim.kernels.groups import (
     Heard,
     Journeys,
@@ -124,11 +124,13 @@ def new_people(n: int) -> People:
     )
 
 
-# NOTE: in the whole-market (prange) phases the arrays are taken out of the named tuple before
-# the loop, one plain assignment each: numba's parfor pass (0.68) silently loses writes made to a
-# named tuple's arrays inside the loop body, and to arrays hoisted by unpacking a tuple of them
-# (`a, b, c = (p.a, p.b, p.c)`). tests/test_pinned.py would catch it. The kernels they call are
-# inline="always", so the loop body is as tight as if the rule were written in it.
+# NOTE: every phase takes its arrays out of the named tuples before its loop, one plain
+# assignment each, and the kernels take arrays and scalars, not named tuples: a named tuple's
+# field read (or passed on) inside a loop costs reference counting on every iteration. In the
+# whole-market (prange) phases it is also a matter of correctness: numba's parfor pass (0.68)
+# silently loses writes made to a named tuple's arrays inside the loop body, and to arrays
+# hoisted by unpacking a tuple of them (`a, b = (p.a, p.b)`); tests/test_pinned.py would catch
+# it. The kernels are inline="always", so the loop body is as tight as if the rule were in it.
 
 
 # -- day 0 ------------------------------------------------------------------------------------
@@ -166,14 +168,22 @@ def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments
     retrying = p.retrying
     last_tp = p.last_tp
     last_channel = p.last_channel
+    trigger = journeys.trigger
+    first_step = journeys.first_step
+    onboarding = journeys.onboarding
+    journey_rate = segments.journey_rate
     started = 0
     for i in prange(status.shape[0]):
-        j = journey_to_start(seed, i, day, status[i], journey[i], segment[i], pending[i], journeys, segments)
+        if status[i] != CUSTOMER:
+            continue  # as the agent engine, visit customers only
+        j = journey_to_start(
+            seed, i, day, status[i], journey[i], segment[i], pending[i], trigger, onboarding, journey_rate
+        )
         if j < 0:
             continue
         pending[i] = False
         journey[i] = j
-        k, due, c, r, tp, ch = start_journey(j, day, journeys, memory[i], perf[i])
+        k, due, c, r, tp, ch = start_journey(j, day, first_step, memory[i], perf[i])
         step_index[i] = k
         due_day[i] = due
         contacts[i] = c
@@ -187,14 +197,17 @@ def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments
 # -- phase 2: visits ----------------------------------------------------------------------------
 @njit(cache=True)
 def _visitors(day: int, p: People) -> np.ndarray:
+    status = p.status
+    journey = p.journey
+    due_day = p.due_day
     count = 0
-    for i in range(p.status.shape[0]):
-        if visits_today(day, p.status[i], p.journey[i], p.due_day[i]):
+    for i in range(status.shape[0]):
+        if visits_today(day, status[i], journey[i], due_day[i]):
             count += 1
     out = np.empty(count, dtype=np.int64)
     k = 0
-    for i in range(p.status.shape[0]):
-        if visits_today(day, p.status[i], p.journey[i], p.due_day[i]):
+    for i in range(status.shape[0]):
+        if visits_today(day, status[i], journey[i], due_day[i]):
             out[k] = i
             k += 1
     return out
@@ -204,31 +217,80 @@ def _visitors(day: int, p: People) -> np.ndarray:
 def _plan_visits(
     seed: int, day: int, p: People, v: Visits, segments: Segments, tps: Touchpoints, steps: Steps, rules: Rules
 ) -> None:
-    for n in range(v.person.shape[0]):
-        i = v.person[n]
-        k = p.step_index[i]
+    v_arrival = v.arrival
+    v_patience = v.patience
+    v_person = v.person
+    v_service = v.service
+    v_step = v.step
+    v_switched = v.switched
+    v_tp = v.tp
+    p_last_channel = p.last_channel
+    p_last_tp = p.last_tp
+    p_retrying = p.retrying
+    p_segment = p.segment
+    p_step_index = p.step_index
+    step_tps = steps.touchpoints
+    step_n_tps = steps.n_touchpoints
+    preference = segments.channel_preference
+    patience_mean = segments.patience_mean
+    tp_channel = tps.channel
+    tp_open = tps.open
+    tp_close = tps.close
+    tp_dist = tps.dist
+    tp_mean = tps.mean
+    tp_cv = tps.cv
+    shared = rules.shared_context
+    for n in range(v_person.shape[0]):
+        i = v_person[n]
+        k = p_step_index[i]
+        s = p_segment[i]
         tp, switched, arrival, service, patience = plan_visit(
-            seed, i, day, k, p.segment[i], p.last_tp[i], p.last_channel[i], p.retrying[i], segments, tps, steps, rules
+            seed,
+            i,
+            day,
+            p_last_tp[i],
+            p_last_channel[i],
+            p_retrying[i],
+            step_tps[k],
+            step_n_tps[k],
+            preference[s],
+            patience_mean[s],
+            tp_channel,
+            tp_open,
+            tp_close,
+            tp_dist,
+            tp_mean,
+            tp_cv,
+            shared,
+            rules.p_switch,
+            rules.silo_time,
         )
-        v.tp[n] = tp
-        v.step[n] = k
-        v.switched[n] = switched
-        v.arrival[n] = arrival
-        v.service[n] = service
-        v.patience[n] = patience
+        v_tp[n] = tp
+        v_step[n] = k
+        v_switched[n] = switched
+        v_arrival[n] = arrival
+        v_service[n] = service
+        v_patience[n] = patience
 
 
 # -- phase 3: service ---------------------------------------------------------------------------
 @njit(cache=True)
 def _serve(v: Visits, tps: Touchpoints) -> None:
     """One FIFO queue per staffed touchpoint, in (arrival, person) order; self-service waits 0."""
-    nv = v.person.shape[0]
+    v_abandoned = v.abandoned
+    v_arrival = v.arrival
+    v_patience = v.patience
+    v_person = v.person
+    v_service = v.service
+    v_tp = v.tp
+    v_wait = v.wait
+    nv = v_person.shape[0]
     for tp in range(tps.staffed.shape[0]):
         if not tps.staffed[tp]:
             continue
         m = 0
         for n in range(nv):
-            if v.tp[n] == tp:
+            if v_tp[n] == tp:
                 m += 1
         if m == 0:
             continue
@@ -236,83 +298,159 @@ def _serve(v: Visits, tps: Touchpoints) -> None:
         a = np.empty(m)
         c = 0
         for n in range(nv):
-            if v.tp[n] == tp:
+            if v_tp[n] == tp:
                 here[c] = n
-                a[c] = v.arrival[n]
+                a[c] = v_arrival[n]
                 c += 1
         here = here[np.argsort(a, kind="mergesort")]  # stable: ties stay in person order
-        waits, abandoned = _fifo_waits(v.arrival[here], v.service[here], v.patience[here], tps.servers[tp])
+        waits, abandoned = _fifo_waits(v_arrival[here], v_service[here], v_patience[here], tps.servers[tp])
         for c in range(m):
-            v.wait[here[c]] = waits[c]
-            v.abandoned[here[c]] = abandoned[c]
+            v_wait[here[c]] = waits[c]
+            v_abandoned[here[c]] = abandoned[c]
 
 
 @njit(cache=True)
 def _conclude_service(seed: int, day: int, v: Visits, tps: Touchpoints, steps: Steps, rules: Rules) -> None:
-    for n in range(v.person.shape[0]):
-        v.resolved[n], v.wow[n] = conclude_service(
-            seed, v.person[n], day, v.tp[n], v.step[n], v.switched[n], v.abandoned[n], tps, steps, rules
+    v_abandoned = v.abandoned
+    v_person = v.person
+    v_resolved = v.resolved
+    v_step = v.step
+    v_switched = v.switched
+    v_tp = v.tp
+    v_wow = v.wow
+    p_resolve = tps.p_resolve
+    p_wow = tps.p_wow
+    wow_extra = steps.wow_extra
+    for n in range(v_person.shape[0]):
+        tp = v_tp[n]
+        resolved, wow = conclude_service(
+            seed,
+            v_person[n],
+            day,
+            v_switched[n],
+            v_abandoned[n],
+            p_resolve[tp],
+            p_wow[tp],
+            wow_extra[v_step[n]],
+            rules.silo_penalty,
         )
+        v_resolved[n] = resolved
+        v_wow[n] = wow
 
 
 # -- phase 4: experience ------------------------------------------------------------------------
 @njit(cache=True)
 def _experience(
     day: int, p: People, v: Visits, segments: Segments, tps: Touchpoints, steps: Steps, rules: Rules
-) -> tuple[int, int]:
+) -> None:
+    v_person = v.person
+    v_tp = v.tp
+    v_step = v.step
+    v_target = v.target
+    p_segment = p.segment
+    p_contacts = p.contacts
+    p_expectation = p.expectation
+    p_memory = p.memory
+    p_perf = p.perf
+    p_step_index = p.step_index
+    p_due_day = p.due_day
+    p_retrying = p.retrying
+    p_last_tp = p.last_tp
+    p_last_channel = p.last_channel
+    patience_mean = segments.patience_mean
+    quality = tps.quality
+    kano = tps.kano
+    tp_channel = tps.channel
+    step_weight = steps.weight
+    step_next = steps.next
+    step_delay = steps.delay
+    params = rules.params
+    for n in range(v_person.shape[0]):
+        i = v_person[n]
+        tp, k = v_tp[n], v_step[n]
+        abandoned, resolved = v.abandoned[n], v.resolved[n]
+        value, ces, contacts = experience_contact(
+            v.wait[n],
+            patience_mean[p_segment[i]],
+            p_contacts[i],
+            v.switched[n],
+            abandoned,
+            resolved,
+            v.wow[n],
+            quality[tp],
+            kano[tp],
+            step_weight[k],
+            p_expectation[i],
+            p_memory[i],
+            p_perf[i],
+            params,
+        )
+        v.value[n] = value
+        v.ces[n] = ces
+        p_contacts[i] = contacts
+        target, k_next, due, retrying = advance_journey(
+            k,
+            contact_outcome(abandoned, resolved),
+            contacts,
+            day,
+            p_due_day[i],
+            p_retrying[i],
+            step_next,
+            step_delay,
+            rules.retry_delay,
+            rules.max_contacts,
+        )
+        v_target[n] = target
+        p_step_index[i] = k_next
+        p_due_day[i] = due
+        p_retrying[i] = retrying
+        p_last_tp[i] = tp
+        p_last_channel[i] = tp_channel[tp]
+
+
+@njit(cache=True)
+def _finish_journeys(day: int, p: People, v: Visits, rules: Rules) -> tuple[int, int]:
+    """Journeys today's contacts ended, remembered; ``(completed, given up)``."""
+    v_person = v.person
+    v_target = v.target
+    p_satisfaction = p.satisfaction
+    p_bond = p.bond
+    p_ltr = p.ltr
+    p_failures = p.failures
+    p_last_failure_day = p.last_failure_day
+    p_journey = p.journey
     completed = 0
     failed = 0
-    for n in range(v.person.shape[0]):
-        i = v.person[n]
-        tp, k = v.tp[n], v.step[n]
-        v.value[n], v.ces[n], contacts = experience_contact(
-            tp,
-            k,
-            v.wait[n],
-            segments.patience_mean[p.segment[i]],
-            p.contacts[i],
-            v.switched[n],
-            v.abandoned[n],
-            v.resolved[n],
-            v.wow[n],
+    for n in range(v_person.shape[0]):
+        if not journey_ends(v_target[n]):
+            continue
+        i = v_person[n]
+        gave_up = v_target[n] == NEXT_GIVE_UP
+        sat, bond, ltr, failures, last_failure = finish_journey(
+            gave_up,
+            day,
+            p_satisfaction[i],
+            p_bond[i],
             p.expectation[i],
             p.memory[i],
             p.perf[i],
-            tps,
-            steps,
+            p.contacts[i],
+            p_failures[i],
+            p_last_failure_day[i],
+            p.disposition[i],
+            rules.memory_rule,
             rules.params,
         )
-        p.contacts[i] = contacts
-        outcome = contact_outcome(v.abandoned[n], v.resolved[n])
-        target, k, due, retrying, last_tp, last_channel = advance_journey(
-            tp, k, outcome, contacts, day, p.due_day[i], p.retrying[i], tps, steps, rules
-        )
-        p.step_index[i] = k
-        p.due_day[i] = due
-        p.retrying[i] = retrying
-        p.last_tp[i] = last_tp
-        p.last_channel[i] = last_channel
-        if journey_ends(target):
-            gave_up = target == NEXT_GIVE_UP
-            p.satisfaction[i], p.bond[i], p.ltr[i], p.failures[i], p.last_failure_day[i] = finish_journey(
-                gave_up,
-                day,
-                p.satisfaction[i],
-                p.bond[i],
-                p.expectation[i],
-                p.memory[i],
-                p.perf[i],
-                contacts,
-                p.failures[i],
-                p.last_failure_day[i],
-                p.disposition[i],
-                rules,
-            )
-            p.journey[i] = -1
-            if gave_up:
-                failed += 1
-            else:
-                completed += 1
+        p_satisfaction[i] = sat
+        p_bond[i] = bond
+        p_ltr[i] = ltr
+        p_failures[i] = failures
+        p_last_failure_day[i] = last_failure
+        p_journey[i] = -1
+        if gave_up:
+            failed += 1
+        else:
+            completed += 1
     return completed, failed
 
 
@@ -338,11 +476,20 @@ def _consider_adoption(
     acquired_day = p.acquired_day
     acquired_via = p.acquired_via
     pending = p.pending_onboarding
+    complete = heard.complete
+    talkers_pos = heard.talkers_pos
+    talkers_neg = heard.talkers_neg
+    talk = heard.talk
+    pos = heard.pos
+    neg = heard.neg
     marketing = 0
     referral = 0
     for i in prange(status.shape[0]):
+        if status[i] != PROSPECT:
+            continue  # as the agent engine, visit prospects only
+        n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
         adopted, via, onboards, answer = consider_adoption(
-            seed, i, day, status[i], heard, satisfaction[i], bond[i], onboarding, market, params
+            seed, i, day, status[i], n_pos, n_neg, satisfaction[i], bond[i], onboarding, market, params
         )
         if not adopted:
             continue
@@ -366,12 +513,22 @@ def _hear_wom(p: People, heard: Heard, market: Market, params: np.ndarray) -> No
     bond = p.bond
     ltr = p.ltr
     expectation = p.expectation
+    complete = heard.complete
+    talkers_pos = heard.talkers_pos
+    talkers_neg = heard.talkers_neg
+    talk = heard.talk
+    pos = heard.pos
+    neg = heard.neg
     for i in prange(status.shape[0]):
-        n_pos, n_neg = heard_messages(i, heard)
+        if status[i] == CHURNED:
+            continue  # as the agent engine, visit prospects and customers only
+        n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
         if wom_reaches(status[i], n_pos, n_neg):
-            bond[i], ltr[i] = hear_wom(
+            b, answer = hear_wom(
                 status[i], n_pos, n_neg, satisfaction[i], bond[i], ltr[i], expectation[i], market, params
             )
+            bond[i] = b
+            ltr[i] = answer
 
 
 # -- phase 8: churn -----------------------------------------------------------------------------
@@ -388,21 +545,23 @@ def _consider_churn(seed: int, day: int, p: People, segments: Segments, params: 
     journey = p.journey
     step_index = p.step_index
     pending = p.pending_onboarding
+    churn_multiplier = segments.churn_multiplier
     churned = 0
     for i in prange(status.shape[0]):
+        if status[i] != CUSTOMER:
+            continue  # as the agent engine, visit customers only
         if churns_today(
             seed,
             i,
             day,
             status[i],
-            segment[i],
             acquired_day[i],
             acquired_via[i],
             satisfaction[i],
             bond[i],
             failures[i],
             last_failure_day[i],
-            segments,
+            churn_multiplier[segment[i]],
             params,
         ):
             status[i] = CHURNED
@@ -468,7 +627,8 @@ class VectorModel:
         _serve(visits, tps)
         _conclude_service(seed, day, visits, tps, steps, rules)
         # 4. experience
-        ev.journeys_completed, ev.journeys_failed = _experience(day, p, visits, segments, tps, steps, rules)
+        _experience(day, p, visits, segments, tps, steps, rules)
+        ev.journeys_completed, ev.journeys_failed = _finish_journeys(day, p, visits, rules)
         # 5. word of mouth
         _decide_talk(seed, day, p, self.market)
         talkers_pos, talkers_neg, ev.wom_positive, ev.wom_negative = deliver_wom(

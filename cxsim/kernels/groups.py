@@ -133,6 +133,7 @@ class Visits(NamedTuple):
     wow: np.ndarray  # bool
     value: np.ndarray  # moment value
     ces: np.ndarray  # CES score
+    target: np.ndarray  # int64 where the journey went: a step, NEXT_RETRY, NEXT_DONE or NEXT_GIVE_UP
 
 
 def new_visits(n: int) -> Visits:
@@ -152,6 +153,7 @@ def new_visits(n: int) -> Visits:
         wow=np.zeros(n, dtype=b),
         value=np.empty(n),
         ces=np.empty(n),
+        target=np.empty(n, dtype=i64),
     )
 
 

@@ -1,6 +1,8 @@
 """Journey mechanics as numba-compiled functions shared by both engines.
 
-One function per rule, in the order of a day: ``journey_to_start`` (what starts a journey) and
+One function per rule, in the order of a day (arguments are scalars and arrays, never the
+grouped named tuples: a call that takes a tuple of arrays pays reference counting for each of
+them, per person and day): ``journey_to_start`` (what starts a journey) and
 ``start_journey`` (its fresh state), ``visits_today`` (whose step is due), ``plan_visit``
 (``choose_touchpoint``, ``channel_switched``, ``arrival_minute``, ``service_time``, patience),
 ``conclude_service`` (``resolve_chance``, ``wow_chance``), ``experience_contact`` (effort,
@@ -41,7 +43,6 @@ from cxsim.kernels.codes import (
     OUTCOME_UNRESOLVED,
     TRIGGER_RATE,
 )
-from cxsim.kernels.groups import Journeys, Rules, Segments, Steps, Touchpoints
 from cxsim.kernels.params import EXP_RATE
 from cxsim.rng import (
     STREAM_ARRIVAL,
@@ -87,27 +88,28 @@ def journey_to_start(
     journey: int,
     segment: int,
     pending_onboarding: bool,
-    journeys: Journeys,
-    segments: Segments,
+    trigger: np.ndarray,
+    onboarding: int,
+    journey_rate: np.ndarray,
 ) -> int:
     """The journey person ``i`` starts today, or -1: a customer not on a journey starts the
-    onboarding journey if acquired since the last day, else the first rate-triggered journey
-    whose daily draw falls under the segment's rate."""
+    ``onboarding`` journey if acquired since the last day, else the first rate-triggered journey
+    (``trigger``) whose daily draw falls under the segment's ``journey_rate``."""
     if status != CUSTOMER or journey >= 0:
         return -1
     if pending_onboarding:
-        return journeys.onboarding
-    for j in range(journeys.trigger.shape[0]):
-        if journeys.trigger[j] != TRIGGER_RATE:
+        return onboarding
+    for j in range(trigger.shape[0]):
+        if trigger[j] != TRIGGER_RATE:
             continue
-        if uniform(seed, STREAM_TRIGGER, i, day, j) < segments.journey_rate[segment, j]:
+        if uniform(seed, STREAM_TRIGGER, i, day, j) < journey_rate[segment, j]:
             return j
     return -1
 
 
 @njit(cache=True, inline="always")
 def start_journey(
-    journey: int, day: int, journeys: Journeys, memory: np.ndarray, perf: np.ndarray
+    journey: int, day: int, first_step: np.ndarray, memory: np.ndarray, perf: np.ndarray
 ) -> tuple[int, int, int, bool, int, int]:
     """A fresh journey: clears the journey memory and perceived-performance sums in place.
 
@@ -118,7 +120,7 @@ def start_journey(
         memory[k] = 0.0
     for d in range(perf.shape[0]):
         perf[d] = 0.0
-    return journeys.first_step[journey], day, 0, False, -1, -1
+    return first_step[journey], day, 0, False, -1, -1
 
 
 @njit(cache=True, inline="always")
@@ -220,38 +222,46 @@ def plan_visit(
     seed: int,
     i: int,
     day: int,
-    step: int,
-    segment: int,
     last_tp: int,
     last_channel: int,
     retrying: bool,
-    segments: Segments,
-    tps: Touchpoints,
-    steps: Steps,
-    rules: Rules,
+    step_tps: np.ndarray,
+    step_n_tps: int,
+    preference: np.ndarray,
+    patience_mean: float,
+    tp_channel: np.ndarray,
+    tp_open: np.ndarray,
+    tp_close: np.ndarray,
+    tp_dist: np.ndarray,
+    tp_mean: np.ndarray,
+    tp_cv: np.ndarray,
+    shared_context: np.ndarray,
+    p_switch: float,
+    silo_time: float,
 ) -> tuple[int, bool, float, float, float]:
-    """Where and when person ``i`` makes today's contact for ``step``.
+    """Where and when person ``i`` makes today's contact for a step offering ``step_tps`` (the
+    first ``step_n_tps``); ``preference`` and ``patience_mean`` are their segment's.
 
     Returns:
         ``(touchpoint, switched, arrival, service, patience)``: ``switched`` is a channel switch
         without shared context (service takes ``silo_time`` times longer); minutes of the day.
     """
     tp = choose_touchpoint(
-        steps.touchpoints[step],
-        steps.n_touchpoints[step],
-        segments.channel_preference[segment],
-        tps.channel,
+        step_tps,
+        step_n_tps,
+        preference,
+        tp_channel,
         last_tp,
         retrying,
         uniform(seed, STREAM_CHOICE, i, day, 0),
         uniform(seed, STREAM_CHOICE, i, day, 1),
-        rules.p_switch,
+        p_switch,
     )
-    switched = channel_switched(last_channel, tps.channel[tp], rules.shared_context)
-    arrival = arrival_minute(tps.open[tp], tps.close[tp], uniform(seed, STREAM_ARRIVAL, i, day, 0))
-    factor = rules.silo_time if switched else 1.0
-    service = service_time(tps.dist[tp], tps.mean[tp], tps.cv[tp], seed, i, day, factor)
-    patience = exponential(seed, STREAM_PATIENCE, i, day, 0, segments.patience_mean[segment])
+    switched = channel_switched(last_channel, tp_channel[tp], shared_context)
+    arrival = arrival_minute(tp_open[tp], tp_close[tp], uniform(seed, STREAM_ARRIVAL, i, day, 0))
+    factor = silo_time if switched else 1.0
+    service = service_time(tp_dist[tp], tp_mean[tp], tp_cv[tp], seed, i, day, factor)
+    patience = exponential(seed, STREAM_PATIENCE, i, day, 0, patience_mean)
     return tp, switched, arrival, service, patience
 
 
@@ -275,27 +285,25 @@ def conclude_service(
     seed: int,
     i: int,
     day: int,
-    tp: int,
-    step: int,
     switched: bool,
     abandoned: bool,
-    tps: Touchpoints,
-    steps: Steps,
-    rules: Rules,
+    p_resolve: float,
+    p_wow: float,
+    step_wow_extra: float,
+    silo_penalty: float,
 ) -> tuple[bool, bool]:
-    """``(resolved, wow)`` of a contact after the queues ran: an abandoned contact is neither."""
-    p_res = resolve_chance(tps.p_resolve[tp], switched, rules.silo_penalty)
+    """``(resolved, wow)`` of a contact after the queues ran: an abandoned contact is neither.
+    ``p_resolve`` and ``p_wow`` are the touchpoint's, ``step_wow_extra`` the step's."""
+    p_res = resolve_chance(p_resolve, switched, silo_penalty)
     u_res = uniform(seed, STREAM_RESOLVE, i, day, 0)
     u_wow = uniform(seed, STREAM_WOW, i, day, 0)
     resolved = (not abandoned) and u_res < p_res
-    wow = (not abandoned) and u_wow < wow_chance(tps.p_wow[tp], steps.wow_extra[step])
+    wow = (not abandoned) and u_wow < wow_chance(p_wow, step_wow_extra)
     return resolved, wow
 
 
 @njit(cache=True, inline="always")
 def experience_contact(
-    tp: int,
-    step: int,
     wait: float,
     patience_mean: float,
     contacts: int,
@@ -303,36 +311,37 @@ def experience_contact(
     abandoned: bool,
     resolved: bool,
     wow: bool,
+    quality: np.ndarray,
+    kano: int,
+    step_weight: float,
     expectation: np.ndarray,
     memory: np.ndarray,
     perf: np.ndarray,
-    tps: Touchpoints,
-    steps: Steps,
     params: np.ndarray,
 ) -> tuple[float, float, int]:
-    """One contact lived through: its effort and moment value, added to the journey memory
-    (``memory``: sum, weight, max, min, last) and perceived-performance sums (``perf``), both
-    updated in place.
+    """One contact lived through at a touchpoint of ``quality`` (3 dimensions) and Kano class
+    ``kano``: its effort and moment value, added with ``step_weight`` to the journey memory
+    (``memory``: sum, weight, max, min, last) and to the perceived-performance sums (``perf``),
+    both updated in place.
 
     Returns:
         ``(moment value, CES score, contacts so far)``.
     """
     effort = effort_score(wait, patience_mean, contacts, switched, abandoned, params)
-    q = tps.quality
     value, p0, p1, p2 = moment_value(
-        q[tp, 0],
-        q[tp, 1],
-        q[tp, 2],
+        quality[0],
+        quality[1],
+        quality[2],
         expectation[0],
         expectation[1],
         expectation[2],
-        tps.kano[tp],
+        kano,
         resolved,
         wow,
         effort,
         params,
     )
-    ms, mw, mx, mn, ml = memory_add(memory[0], memory[1], memory[2], memory[3], memory[4], value, steps.weight[step])
+    ms, mw, mx, mn, ml = memory_add(memory[0], memory[1], memory[2], memory[3], memory[4], value, step_weight)
     memory[0] = ms
     memory[1] = mw
     memory[2] = mx
@@ -362,31 +371,30 @@ def journey_ends(target: int) -> bool:
 
 @njit(cache=True, inline="always")
 def advance_journey(
-    tp: int,
     step: int,
     outcome: int,
     contacts: int,
     day: int,
     due_day: int,
     retrying: bool,
-    tps: Touchpoints,
-    steps: Steps,
-    rules: Rules,
-) -> tuple[int, int, int, bool, int, int]:
+    step_next: np.ndarray,
+    step_delay: np.ndarray,
+    retry_delay: int,
+    max_contacts: int,
+) -> tuple[int, int, int, bool]:
     """The journey moved on by a contact's outcome.
 
     Returns:
-        ``(target, step, due_day, retrying, last_tp, last_channel)``. ``target`` is the next
-        step, NEXT_RETRY (the same step again after ``retry_delay`` days) or NEXT_DONE /
-        NEXT_GIVE_UP (the journey ends: ``step`` is -1, see :func:`finish_journey`).
+        ``(target, step, due_day, retrying)``. ``target`` is the next step, NEXT_RETRY (the same
+        step again after ``retry_delay`` days) or NEXT_DONE / NEXT_GIVE_UP (the journey ends:
+        ``step`` is -1, see :func:`finish_journey`).
     """
-    target = next_target(steps.next, step, outcome, contacts, rules.max_contacts)
-    last_channel = tps.channel[tp]
+    target = next_target(step_next, step, outcome, contacts, max_contacts)
     if target == NEXT_RETRY:
-        return target, step, day + rules.retry_delay, True, tp, last_channel
+        return target, step, day + retry_delay, True
     if target >= 0:
-        return target, target, day + steps.delay[target], False, tp, last_channel
-    return target, -1, due_day, retrying, tp, last_channel
+        return target, target, day + step_delay[target], False
+    return target, -1, due_day, retrying
 
 
 @njit(cache=True)
@@ -448,7 +456,8 @@ def finish_journey(
     failures: float,
     last_failure_day: int,
     disposition: float,
-    rules: Rules,
+    memory_rule: int,
+    params: np.ndarray,
 ) -> tuple[float, float, int, float, int]:
     """A finished (or given-up) journey remembered: ``expectation`` adapts in place.
 
@@ -474,8 +483,8 @@ def finish_journey(
         gave_up,
         failures,
         float(day - last_failure_day),
-        rules.memory_rule,
-        rules.params,
+        memory_rule,
+        params,
         disposition,
     )
     expectation[0] = e0

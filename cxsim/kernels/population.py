@@ -58,20 +58,20 @@ def churns_today(
     i: int,
     day: int,
     status: int,
-    segment: int,
     acquired_day: int,
     acquired_via: int,
     satisfaction: float,
     bond: float,
     failures: float,
     last_failure_day: int,
-    segments: Segments,
+    churn_multiplier: float,
     params: np.ndarray,
 ) -> bool:
-    """Whether customer ``i`` leaves today; nobody leaves on the day they joined."""
+    """Whether customer ``i`` leaves today (``churn_multiplier``: their segment's); nobody leaves
+    on the day they joined."""
     if status != CUSTOMER or acquired_day >= day:
         return False
     f = decayed_failures(failures, float(day - last_failure_day), params)
     referred = acquired_via == VIA_REFERRAL
-    h = churn_hazard(satisfaction, bond, f, segments.churn_multiplier[segment], referred, params)
+    h = churn_hazard(satisfaction, bond, f, churn_multiplier, referred, params)
     return uniform(seed, STREAM_CHURN, i, day, 0) < h

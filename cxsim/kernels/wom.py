@@ -18,7 +18,7 @@ from numba import njit
 
 from cxsim.kernels.behaviour import DETRACTOR, PROMOTER, clip, ltr_answer, ltr_score, nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, PROSPECT, VIA_MARKETING, VIA_REFERRAL
-from cxsim.kernels.groups import Heard, Market
+from cxsim.kernels.groups import Market
 from cxsim.rng import STREAM_ADOPTION, STREAM_TALK, uniform
 
 __all__ = [
@@ -35,8 +35,9 @@ __all__ = [
     "wom_reaches",
 ]
 
-# NOTE: the per-person functions are inline="always": they run once per person per day inside
-# the vector engine's loops, where a call taking named tuples costs more than its body.
+# NOTE: the per-person functions are inline="always" and take scalars and arrays (Market holds
+# scalars only): they run once per person per day inside the vector engine's loops, where a
+# call taking a named tuple of arrays pays reference counting for each array.
 
 
 def message_probability(q_wom: float, size: int, mean_degree: float) -> float:
@@ -81,39 +82,44 @@ def deliver_wom(
     n = talk.shape[0]
     talkers_pos = 0
     talkers_neg = 0
-    for i in range(n):
-        if talk[i] > 0:
-            talkers_pos += 1
-        elif talk[i] < 0:
-            talkers_neg += 1
-    if complete:
-        return talkers_pos, talkers_neg, talkers_pos * (n - 1), talkers_neg * (n - 1)
-    pos[:] = 0
-    neg[:] = 0
-    for i in range(n):
-        if talk[i] == 0:
-            continue
-        for e in range(indptr[i], indptr[i + 1]):
-            if talk[i] > 0:
-                pos[indices[e]] += 1
-            else:
-                neg[indices[e]] += 1
     sent_pos = 0
     sent_neg = 0
+    if not complete:
+        pos[:] = 0
+        neg[:] = 0
     for i in range(n):
-        sent_pos += pos[i]
-        sent_neg += neg[i]
+        t = talk[i]
+        if t == 0:
+            continue
+        if t > 0:
+            talkers_pos += 1
+        else:
+            talkers_neg += 1
+        if complete:
+            continue
+        lo, hi = indptr[i], indptr[i + 1]
+        target = pos if t > 0 else neg
+        for e in range(lo, hi):
+            target[indices[e]] += 1
+        if t > 0:
+            sent_pos += hi - lo
+        else:
+            sent_neg += hi - lo
+    if complete:
+        return talkers_pos, talkers_neg, talkers_pos * (n - 1), talkers_neg * (n - 1)
     return talkers_pos, talkers_neg, sent_pos, sent_neg
 
 
 @njit(cache=True, inline="always")
-def heard_messages(i: int, heard: Heard) -> tuple[int, int]:
-    """Positive and negative messages person ``i`` heard today; with complete mixing, every
-    talker but oneself."""
-    if heard.complete:
-        me = heard.talk[i]
-        return heard.talkers_pos - (1 if me > 0 else 0), heard.talkers_neg - (1 if me < 0 else 0)
-    return heard.pos[i], heard.neg[i]
+def heard_messages(
+    i: int, complete: bool, talkers_pos: int, talkers_neg: int, talk: np.ndarray, pos: np.ndarray, neg: np.ndarray
+) -> tuple[int, int]:
+    """Positive and negative messages person ``i`` heard today (see :class:`~cxsim.kernels.groups.Heard`);
+    with complete mixing, every talker but oneself."""
+    if complete:
+        me = talk[i]
+        return talkers_pos - (1 if me > 0 else 0), talkers_neg - (1 if me < 0 else 0)
+    return pos[i], neg[i]
 
 
 @njit(cache=True, inline="always")
@@ -189,7 +195,8 @@ def consider_adoption(
     i: int,
     day: int,
     status: int,
-    heard: Heard,
+    n_pos: int,
+    n_neg: int,
     satisfaction: float,
     bond: float,
     onboarding: int,
@@ -205,7 +212,6 @@ def consider_adoption(
     """
     if status != PROSPECT:
         return False, 0, False, 0
-    n_pos, n_neg = heard_messages(i, heard)
     h = adoption_hazard(market.p_marketing, market.q_message, n_pos, n_neg, market.suppression)
     if uniform(seed, STREAM_ADOPTION, i, day, 0) >= h:
         return False, 0, False, 0

@@ -22,9 +22,6 @@ from cxsim.kernels.codes import (
     NEXT_DONE,
     NEXT_GIVE_UP,
     NEXT_RETRY,
-    OUTCOME_ABANDONED,
-    OUTCOME_RESOLVED,
-    OUTCOME_UNRESOLVED,
     TRIGGER_ACQUISITION,
     TRIGGER_RATE,
 )
@@ -39,24 +36,7 @@ from cxsim.kernels.params import (
     pack_behaviour,
 )
 
-__all__ = [
-    "DIST_EXPONENTIAL",
-    "DIST_FIXED",
-    "DIST_LOGNORMAL",
-    "NETWORK_BARABASI_ALBERT",
-    "NETWORK_COMPLETE",
-    "NETWORK_WATTS_STROGATZ",
-    "NEXT_DONE",
-    "NEXT_GIVE_UP",
-    "NEXT_RETRY",
-    "OUTCOME_ABANDONED",
-    "OUTCOME_RESOLVED",
-    "OUTCOME_UNRESOLVED",
-    "TRIGGER_ACQUISITION",
-    "TRIGGER_RATE",
-    "ModelSpec",
-    "compile_spec",
-]
+__all__ = ["NETWORK_BARABASI_ALBERT", "NETWORK_COMPLETE", "NETWORK_WATTS_STROGATZ", "ModelSpec", "compile_spec"]
 
 # The journey, outcome, trigger and distribution codes are defined in cxsim.kernels.codes.
 NETWORK_COMPLETE = 0

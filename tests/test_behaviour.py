@@ -38,6 +38,17 @@ from cxsim.kernels.behaviour import (
     update_bond,
     update_satisfaction,
 )
+from cxsim.kernels.codes import (
+    DIST_EXPONENTIAL,
+    DIST_FIXED,
+    DIST_LOGNORMAL,
+    NEXT_DONE,
+    NEXT_GIVE_UP,
+    NEXT_RETRY,
+    OUTCOME_ABANDONED,
+    OUTCOME_RESOLVED,
+    OUTCOME_UNRESOLVED,
+)
 from cxsim.kernels.journey import choose_touchpoint, end_of_journey, next_target, service_time
 from cxsim.kernels.params import (
     KANO_ATTRACTIVE,
@@ -50,17 +61,6 @@ from cxsim.kernels.params import (
 )
 from cxsim.kernels.wom import adoption_hazard, hype, referral_share, wom_bond
 from cxsim.rng import STREAM_SERVICE, exponential, lognormal, uniform_array
-from cxsim.spec import (
-    DIST_EXPONENTIAL,
-    DIST_FIXED,
-    DIST_LOGNORMAL,
-    NEXT_DONE,
-    NEXT_GIVE_UP,
-    NEXT_RETRY,
-    OUTCOME_ABANDONED,
-    OUTCOME_RESOLVED,
-    OUTCOME_UNRESOLVED,
-)
 
 B = BehaviourConfig()
 KF = KanoFactors()

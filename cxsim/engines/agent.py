@@ -1,7 +1,7 @@
 """The agent engine: a Mesa model with one agent per person and SimPy queues each day.
 
 This engine is the executable specification of the model (``docs/model.md``).
-``AgentModel.step`` runs one day's nine phases in DESIGN order, under the same names as the
+``AgentModel.step`` runs one day's nine phases in the order of ``docs/model.md`` §1.4, under the same names as the
 vector engine's phases: each :class:`Person` method calls the shared kernel for its rule
 (:mod:`cxsim.kernels`; the map is in ``docs/model.md`` §5) and only stores what it returns.
 Every random number is keyed by (seed, stream, person, day, k), so no result depends on the

@@ -597,6 +597,7 @@ class VectorModel:
         _init_people(spec.seed, spec.initial_customer_share, spec.segments, spec.params, self.people)
         self.totals = new_totals(len(spec.touchpoint_names), len(spec.step_names))
         self.history: list[dict[str, float]] = []
+        self.visits = new_visits(0)  # the last day's contacts
         complete = self.network.complete
         self._pos = np.zeros(0 if complete else n, dtype=np.int32)
         self._neg = np.zeros(0 if complete else n, dtype=np.int32)
@@ -647,4 +648,5 @@ class VectorModel:
         people = tally_people(p.status, p.segment, p.ltr, p.satisfaction, self._by_segment)
         contacts = tally_contacts(visits, tps, spec.csat_threshold, self.totals)
         record = day_kpis(spec, day, ev, people, self._by_segment, visits.person.shape[0], contacts)
+        self.visits = visits
         self.history.append(dataclasses.asdict(record))

@@ -3,7 +3,7 @@
 ``tally_people`` counts prospects, customers, promoters and detractors at the end of the day;
 ``tally_contacts`` counts today's contacts into the day's totals and the run's per-touchpoint
 ``Totals``. Every float sum runs in person-index order, so both engines add the same numbers in
-the same order (DESIGN D1: aggregates are order-independent or canonically ordered).
+the same order (``docs/model.md`` §5: aggregates are order-independent or canonically ordered).
 """
 
 from __future__ import annotations

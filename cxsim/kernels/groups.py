@@ -1,10 +1,12 @@
-"""The compiled model as named tuples of arrays: what the kernels read.
+"""The compiled model as named tuples of arrays: what the vector engine's phases take.
 
 ``Segments``, ``Touchpoints``, ``Steps``, ``Journeys``, ``Rules`` and ``Market`` group the
-arrays and scalars of :class:`cxsim.spec.ModelSpec` that travel together, so a kernel takes
-``tps`` instead of thirteen touchpoint arrays. They are numba-compatible (``typing.NamedTuple``)
-and both engines pass the very same objects (``ModelSpec.segments`` and so on). ``Visits``
-holds one day's contacts, ``Totals`` the per-touchpoint statistics of a run.
+arrays and scalars of :class:`cxsim.spec.ModelSpec` that travel together (built once per run as
+``ModelSpec.segments`` and so on), so a phase takes ``tps`` instead of thirteen touchpoint
+arrays. ``Heard`` is one day's word of mouth as listeners read it, ``Visits`` one day's
+contacts (both engines build it for the tallies), ``Totals`` the per-touchpoint statistics of a
+run. They are numba-compatible (``typing.NamedTuple``). The per-person kernels take the arrays
+themselves, not these tuples: see the NOTE in :mod:`cxsim.engines.vector`.
 """
 
 from __future__ import annotations

@@ -39,9 +39,9 @@ class Person(mesa.Agent):
         super().__init__(model)
         spec = model.spec
         self.index = index
-        self.expectation = np.zeros(3)
+        self.expectation = np.zeros((1, 3))  # one row: the kernels take (array, row)
         self.segment, self.status, self.disposition, self.satisfaction, self.bond, self.ltr = population.initial_person(
-            spec.seed, index, spec.initial_customer_share, spec.segments, self.expectation, spec.params
+            spec.seed, index, spec.initial_customer_share, spec.segments, self.expectation[0], spec.params
         )
         self.acquired_via = VIA_INITIAL
         self.acquired_day = 0
@@ -56,8 +56,8 @@ class Person(mesa.Agent):
         self.retrying = False
         self.last_tp = -1
         self.last_channel = -1
-        self.memory = np.zeros(5)  # sum, weight, max, min, last
-        self.perf = np.zeros(3)  # perceived performance sums
+        self.memory = np.zeros((1, 5))  # sum, weight, max, min, last
+        self.perf = np.zeros((1, 3))  # perceived performance sums
         # today's contact
         self.tp = -1
         self.contact_step = -1
@@ -99,7 +99,7 @@ class Person(mesa.Agent):
             return
         self.pending_onboarding = False
         self.journey = j
-        fresh = jk.start_journey(j, m.day, spec.journey_first_step, self.memory, self.perf)
+        fresh = jk.start_journey(j, m.day, spec.journey_first_step, self.memory, self.perf, 0)
         self.step_index, self.due_day, self.contacts, self.retrying, self.last_tp, self.last_channel = fresh
         m.today.journeys_started += 1
 
@@ -161,12 +161,14 @@ class Person(mesa.Agent):
             self.abandoned,
             self.resolved,
             self.wow,
-            spec.tp_quality[self.tp],
+            spec.tp_quality,
+            self.tp,
             spec.tp_kano[self.tp],
             spec.step_weight[self.contact_step],
             self.expectation,
             self.memory,
             self.perf,
+            0,
             spec.params,
         )
         outcome = jk.contact_outcome(self.abandoned, self.resolved)
@@ -197,6 +199,7 @@ class Person(mesa.Agent):
             self.expectation,
             self.memory,
             self.perf,
+            0,
             self.contacts,
             self.failures,
             self.last_failure_day,
@@ -252,7 +255,15 @@ class Person(mesa.Agent):
         if not wom.wom_reaches(self.status, n_pos, n_neg):
             return
         self.bond, self.ltr = wom.hear_wom(
-            self.status, n_pos, n_neg, self.satisfaction, self.bond, self.ltr, self.expectation, m.market, m.spec.params
+            self.status,
+            n_pos,
+            n_neg,
+            self.satisfaction,
+            self.bond,
+            self.ltr,
+            self.expectation[0],
+            m.market,
+            m.spec.params,
         )
 
     # -- phase 8: churn ---------------------------------------------------------------------

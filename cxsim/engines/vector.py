@@ -183,7 +183,7 @@ def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments
             continue
         pending[i] = False
         journey[i] = j
-        k, due, c, r, tp, ch = start_journey(j, day, first_step, memory[i], perf[i])
+        k, due, c, r, tp, ch = start_journey(j, day, first_step, memory, perf, i)
         step_index[i] = k
         due_day[i] = due
         contacts[i] = c
@@ -377,12 +377,14 @@ def _experience(
             abandoned,
             resolved,
             v.wow[n],
-            quality[tp],
+            quality,
+            tp,
             kano[tp],
             step_weight[k],
-            p_expectation[i],
-            p_memory[i],
-            p_perf[i],
+            p_expectation,
+            p_memory,
+            p_perf,
+            i,
             params,
         )
         v.value[n] = value
@@ -419,6 +421,9 @@ def _finish_journeys(day: int, p: People, v: Visits, rules: Rules) -> tuple[int,
     p_failures = p.failures
     p_last_failure_day = p.last_failure_day
     p_journey = p.journey
+    p_expectation = p.expectation
+    p_memory = p.memory
+    p_perf = p.perf
     completed = 0
     failed = 0
     for n in range(v_person.shape[0]):
@@ -431,9 +436,10 @@ def _finish_journeys(day: int, p: People, v: Visits, rules: Rules) -> tuple[int,
             day,
             p_satisfaction[i],
             p_bond[i],
-            p.expectation[i],
-            p.memory[i],
-            p.perf[i],
+            p_expectation,
+            p_memory,
+            p_perf,
+            i,
             p.contacts[i],
             p_failures[i],
             p_last_failure_day[i],

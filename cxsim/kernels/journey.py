@@ -109,17 +109,17 @@ def journey_to_start(
 
 @njit(cache=True, inline="always")
 def start_journey(
-    journey: int, day: int, first_step: np.ndarray, memory: np.ndarray, perf: np.ndarray
+    journey: int, day: int, first_step: np.ndarray, memory: np.ndarray, perf: np.ndarray, row: int
 ) -> tuple[int, int, int, bool, int, int]:
-    """A fresh journey: clears the journey memory and perceived-performance sums in place.
+    """A fresh journey: clears ``memory[row]`` and ``perf[row]`` (see :func:`experience_contact`).
 
     Returns:
         ``(step, due_day, contacts, retrying, last_tp, last_channel)``: the first step, due today.
     """
-    for k in range(memory.shape[0]):
-        memory[k] = 0.0
-    for d in range(perf.shape[0]):
-        perf[d] = 0.0
+    for k in range(memory.shape[1]):
+        memory[row, k] = 0.0
+    for d in range(perf.shape[1]):
+        perf[row, d] = 0.0
     return first_step[journey], day, 0, False, -1, -1
 
 
@@ -312,44 +312,50 @@ def experience_contact(
     resolved: bool,
     wow: bool,
     quality: np.ndarray,
+    tp: int,
     kano: int,
     step_weight: float,
     expectation: np.ndarray,
     memory: np.ndarray,
     perf: np.ndarray,
+    row: int,
     params: np.ndarray,
 ) -> tuple[float, float, int]:
-    """One contact lived through at a touchpoint of ``quality`` (3 dimensions) and Kano class
+    """One contact lived through at touchpoint ``tp`` (``quality``: (T, 3)) of Kano class
     ``kano``: its effort and moment value, added with ``step_weight`` to the journey memory
-    (``memory``: sum, weight, max, min, last) and to the perceived-performance sums (``perf``),
-    both updated in place.
+    (``memory[row]``: sum, weight, max, min, last) and to the perceived-performance sums
+    (``perf[row]``), both updated in place; ``expectation[row]`` are the person's three.
+    NOTE: a person's rows come as (array, row), not as a row view: a view per call costs
+    reference counting in the engines' loops.
 
     Returns:
         ``(moment value, CES score, contacts so far)``.
     """
     effort = effort_score(wait, patience_mean, contacts, switched, abandoned, params)
     value, p0, p1, p2 = moment_value(
-        quality[0],
-        quality[1],
-        quality[2],
-        expectation[0],
-        expectation[1],
-        expectation[2],
+        quality[tp, 0],
+        quality[tp, 1],
+        quality[tp, 2],
+        expectation[row, 0],
+        expectation[row, 1],
+        expectation[row, 2],
         kano,
         resolved,
         wow,
         effort,
         params,
     )
-    ms, mw, mx, mn, ml = memory_add(memory[0], memory[1], memory[2], memory[3], memory[4], value, step_weight)
-    memory[0] = ms
-    memory[1] = mw
-    memory[2] = mx
-    memory[3] = mn
-    memory[4] = ml
-    perf[0] += p0
-    perf[1] += p1
-    perf[2] += p2
+    ms, mw, mx, mn, ml = memory_add(
+        memory[row, 0], memory[row, 1], memory[row, 2], memory[row, 3], memory[row, 4], value, step_weight
+    )
+    memory[row, 0] = ms
+    memory[row, 1] = mw
+    memory[row, 2] = mx
+    memory[row, 3] = mn
+    memory[row, 4] = ml
+    perf[row, 0] += p0
+    perf[row, 1] += p1
+    perf[row, 2] += p2
     return value, ces_score(effort), contacts + 1
 
 
@@ -452,6 +458,7 @@ def finish_journey(
     expectation: np.ndarray,
     memory: np.ndarray,
     perf: np.ndarray,
+    row: int,
     contacts: int,
     failures: float,
     last_failure_day: int,
@@ -459,7 +466,8 @@ def finish_journey(
     memory_rule: int,
     params: np.ndarray,
 ) -> tuple[float, float, int, float, int]:
-    """A finished (or given-up) journey remembered: ``expectation`` adapts in place.
+    """A finished (or given-up) journey remembered: ``expectation[row]`` adapts in place
+    (``memory[row]``, ``perf[row]``: the journey's, see :func:`experience_contact`).
 
     Returns:
         ``(satisfaction, bond, ltr_answer, failures, last_failure_day)``; a given-up journey
@@ -468,17 +476,17 @@ def finish_journey(
     _, s, b, e0, e1, e2, answer, f = end_of_journey(
         satisfaction,
         bond,
-        expectation[0],
-        expectation[1],
-        expectation[2],
-        memory[0],
-        memory[1],
-        memory[2],
-        memory[3],
-        memory[4],
-        perf[0],
-        perf[1],
-        perf[2],
+        expectation[row, 0],
+        expectation[row, 1],
+        expectation[row, 2],
+        memory[row, 0],
+        memory[row, 1],
+        memory[row, 2],
+        memory[row, 3],
+        memory[row, 4],
+        perf[row, 0],
+        perf[row, 1],
+        perf[row, 2],
         contacts,
         gave_up,
         failures,
@@ -487,9 +495,9 @@ def finish_journey(
         params,
         disposition,
     )
-    expectation[0] = e0
-    expectation[1] = e1
-    expectation[2] = e2
+    expectation[row, 0] = e0
+    expectation[row, 1] = e1
+    expectation[row, 2] = e2
     if gave_up:
         return s, b, answer, f, day
     return s, b, answer, failures, last_failure_day

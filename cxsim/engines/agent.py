@@ -23,7 +23,7 @@ from cxsim.kernels import journey as jk
 from cxsim.kernels import population, tallies, wom
 from cxsim.kernels.behaviour import nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
-from cxsim.kernels.groups import Heard, Visits, new_totals
+from cxsim.kernels.groups import Visits, new_totals
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import add_simpy_queue
@@ -314,7 +314,8 @@ class AgentModel(mesa.Model):
         self._visitors: list[Person] = []
         self._pos = np.zeros(spec.size, dtype=np.int64)
         self._neg = np.zeros(spec.size, dtype=np.int64)
-        self.heard = Heard(self.network.complete, 0, 0, np.zeros(spec.size, dtype=np.int8), self._pos, self._neg)
+        self._heard_pos = np.zeros(spec.size, dtype=np.int64)
+        self._heard_neg = np.zeros(spec.size, dtype=np.int64)
 
     @classmethod
     def from_config(cls, cfg: Any) -> AgentModel:
@@ -322,9 +323,8 @@ class AgentModel(mesa.Model):
         return cls(spec=compile_spec(cfg))
 
     def messages(self, i: int) -> tuple[int, int]:
-        """Positive and negative WOM messages person ``i`` heard today."""
-        h = self.heard
-        return wom.heard_messages(i, h.complete, h.talkers_pos, h.talkers_neg, h.talk, h.pos, h.neg)
+        """Positive and negative WOM messages person ``i`` heard today (``wom.heard_messages``)."""
+        return int(self._heard_pos[i]), int(self._heard_neg[i])
 
     def _shuffled(self, people: list[Person]) -> list[Person]:
         order = list(people)
@@ -399,12 +399,12 @@ class AgentModel(mesa.Model):
                 p.abandoned = bool(a)
 
     def _deliver_wom(self) -> None:
-        talk = np.fromiter((p.talk for p in self.people), dtype=np.int8, count=len(self.people))
+        talk = np.array([p.talk for p in self.people], dtype=np.int8)
         net = self.network
         pos, neg, self.today.wom_positive, self.today.wom_negative = wom.deliver_wom(
             talk, net.complete, net.indptr, net.indices, self._pos, self._neg
         )
-        self.heard = Heard(net.complete, pos, neg, talk, self._pos, self._neg)
+        wom.heard_by_everyone(net.complete, pos, neg, talk, self._pos, self._neg, self._heard_pos, self._heard_neg)
 
     def _visits(self) -> Visits:
         """Today's contacts as arrays, in person-index order (what the tallies read)."""
@@ -432,13 +432,12 @@ class AgentModel(mesa.Model):
 
     def _tally(self) -> None:
         spec, people = self.spec, self.people
-
-        def col(name: str, dtype: Any) -> np.ndarray:
-            return np.fromiter((getattr(p, name) for p in people), dtype=dtype, count=len(people))
-
+        status = np.array([p.status for p in people], dtype=np.int8)
+        segment = np.array([p.segment for p in people], dtype=np.int64)
+        ltr = np.array([p.ltr for p in people], dtype=np.int8)
+        satisfaction = np.array([p.satisfaction for p in people], dtype=np.float64)
         by_segment = np.zeros(len(spec.segment_names), dtype=np.int64)
-        status, segment = col("status", np.int8), col("segment", np.int64)
-        counts = tallies.tally_people(status, segment, col("ltr", np.int8), col("satisfaction", np.float64), by_segment)
+        counts = tallies.tally_people(status, segment, ltr, satisfaction, by_segment)
         visits = self._visits()
         contacts = tallies.tally_contacts(visits, spec.touchpoints, spec.csat_threshold, self.totals)
         record = day_kpis(spec, self.day, self.today, counts, by_segment, len(self._visitors), contacts)

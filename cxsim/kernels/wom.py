@@ -26,6 +26,7 @@ __all__ = [
     "consider_adoption",
     "deliver_wom",
     "hear_wom",
+    "heard_by_everyone",
     "heard_messages",
     "hype",
     "message_probability",
@@ -120,6 +121,25 @@ def heard_messages(
         me = talk[i]
         return talkers_pos - (1 if me > 0 else 0), talkers_neg - (1 if me < 0 else 0)
     return pos[i], neg[i]
+
+
+@njit(cache=True)
+def heard_by_everyone(
+    complete: bool,
+    talkers_pos: int,
+    talkers_neg: int,
+    talk: np.ndarray,
+    pos: np.ndarray,
+    neg: np.ndarray,
+    heard_pos: np.ndarray,
+    heard_neg: np.ndarray,
+) -> None:
+    """:func:`heard_messages` of every person into ``heard_pos`` and ``heard_neg`` (for an engine
+    that asks person by person from Python, where one call per person costs more than this)."""
+    for i in range(talk.shape[0]):
+        n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
+        heard_pos[i] = n_pos
+        heard_neg[i] = n_neg
 
 
 @njit(cache=True, inline="always")

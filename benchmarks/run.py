@@ -34,11 +34,11 @@ _CHILD = """
 import json, resource, sys, time
 import cxsim
 from cxsim.spec import compile_spec
-from cxsim.engines.agent import CxModel
+from cxsim.engines.agent import AgentModel
 from cxsim.engines.vector import VectorModel
 engine, size, days = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 spec = compile_spec(cxsim.load_config([f"population.size={size}", f"simulation.days={days}"]))
-cls = CxModel if engine == "agent" else VectorModel
+cls = AgentModel if engine == "agent" else VectorModel
 if engine == "vector":  # warm-up: load compiled kernels from the cache (or compile them)
     warm = VectorModel(spec=compile_spec(cxsim.load_config(["population.size=500", "simulation.days=2"])))
     warm.step(); warm.step()
@@ -114,7 +114,7 @@ def queue_bench(n: int) -> dict[str, Any]:
 
 def wom_bench(size: int) -> dict[str, Any]:
     """Word-of-mouth delivery: messages (directed edges walked) per second on the default network."""
-    from cxsim.engines.vector import _deliver
+    from cxsim.kernels.wom import deliver_wom
     from cxsim.network import build_network
     from cxsim.spec import NETWORK_WATTS_STROGATZ
 
@@ -127,8 +127,8 @@ def wom_bench(size: int) -> dict[str, Any]:
     talk[gen.random(size) < 0.05] = -1
     pos = np.zeros(size, dtype=np.int32)
     neg = np.zeros(size, dtype=np.int32)
-    _deliver(talk, net.indptr, net.indices, pos, neg)  # warm
-    best = min(_timed(lambda: _deliver(talk, net.indptr, net.indices, pos, neg)) for _ in range(5))
+    deliver_wom(talk, False, net.indptr, net.indices, pos, neg)  # warm
+    best = min(_timed(lambda: deliver_wom(talk, False, net.indptr, net.indices, pos, neg)) for _ in range(5))
     messages = int(pos.sum() + neg.sum())
     return {"size": size, "build_s": t_build, "messages": messages, "messages_per_s": messages / best}
 

@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "validate":
         return _validate(rest)
     if command == "validate-model":
-        from cxsim.validation_report import main as validate_model
+        from cxsim.theory_checks import main as validate_model
 
         return validate_model(rest)
     if command == "compare":

@@ -13,62 +13,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim.kernels.groups import Totals
+from cxsim.kpis import DAILY_COLUMNS, INTEGER_COLUMNS
 from cxsim.spec import ModelSpec
-from cxsim.state import TouchpointTotals
 
-__all__ = ["DAILY_COLUMNS", "INTEGER_COLUMNS", "SimulationResult", "summarise", "touchpoint_table"]
+__all__ = [
+    "DAILY_COLUMNS",
+    "INTEGER_COLUMNS",
+    "SimulationResult",
+    "daily_frame",
+    "step_table",
+    "summarise",
+    "touchpoint_table",
+]
 
-DAILY_COLUMNS = (
-    "day",
-    "prospects",
-    "customers",
-    "churned",
-    "acquired_marketing",
-    "acquired_referral",
-    "promoters",
-    "passives",
-    "detractors",
-    "nps",
-    "csat",
-    "effort",
-    "satisfaction",
-    "visits",
-    "served",
-    "abandoned",
-    "resolved",
-    "mean_wait_min",
-    "journeys_started",
-    "journeys_completed",
-    "journeys_failed",
-    "wom_positive",
-    "wom_negative",
-    "revenue",
-    "contact_cost",
-    "staff_cost",
-    "cost_to_serve",
-    "acquisition_cost",
-    "margin",
-)
-INTEGER_COLUMNS = (
-    "day",
-    "prospects",
-    "customers",
-    "churned",
-    "acquired_marketing",
-    "acquired_referral",
-    "promoters",
-    "passives",
-    "detractors",
-    "visits",
-    "served",
-    "abandoned",
-    "resolved",
-    "journeys_started",
-    "journeys_completed",
-    "journeys_failed",
-    "wom_positive",
-    "wom_negative",
-)
+# DAILY_COLUMNS and INTEGER_COLUMNS are read off cxsim.kpis.DayKpis, the one definition of the day.
 
 
 @dataclass(frozen=True)
@@ -102,7 +61,7 @@ def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:
     return df
 
 
-def touchpoint_table(spec: ModelSpec, totals: TouchpointTotals) -> pd.DataFrame:
+def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
     """Per-touchpoint totals over the run, with rates derived from them."""
     t = totals
     days = spec.days - spec.warmup_days  # the totals count the days after the warm-up
@@ -135,7 +94,7 @@ def touchpoint_table(spec: ModelSpec, totals: TouchpointTotals) -> pd.DataFrame:
     )
 
 
-def step_table(spec: ModelSpec, totals: TouchpointTotals) -> pd.DataFrame:
+def step_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
     """Contacts per (journey, step, touchpoint) over the run, for every touchpoint a step offers."""
     rows = []
     for k, full in enumerate(spec.step_names):

@@ -2,7 +2,7 @@
 
 A draw is never taken from a stateful generator. Its 64 random bits come from hashing the key
 with the SplitMix64 finaliser, then turning them into a uniform, normal, lognormal or
-exponential variate. Consequences the model relies on (DESIGN D2):
+exponential variate. Consequences the model relies on (``docs/model.md`` §2.4):
 
 * results do not depend on the order in which customers are visited, nor on thread count;
 * the agent engine and the vector engine draw exactly the same numbers;

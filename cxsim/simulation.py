@@ -9,8 +9,9 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from cxsim.config.validation import ConfigError, validate
-from cxsim.engines.agent import CxModel
+from cxsim.engines.agent import AgentModel
 from cxsim.engines.vector import VectorModel
+from cxsim.kernels.groups import reset_totals
 from cxsim.result import SimulationResult, daily_frame, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
 
@@ -55,13 +56,13 @@ def simulate(
     until = spec.days if report_days is None else int(report_days)
     if not spec.warmup_days < until <= spec.days:
         raise ConfigError([("report_days", f"must be in ({spec.warmup_days}, {spec.days}], got {report_days!r}")])
-    model: CxModel | VectorModel = CxModel(spec=spec) if engine_name == "agent" else VectorModel(spec=spec)
+    model: AgentModel | VectorModel = AgentModel(spec=spec) if engine_name == "agent" else VectorModel(spec=spec)
     for day in tqdm(
         range(1, spec.days + 1), desc="days", unit="day", disable=None if show else True, delay=2.0, leave=False
     ):
         model.step()
         if day == spec.warmup_days:
-            model.totals.reset()  # touchpoint and step totals count the days after the warm-up only
+            reset_totals(model.totals)  # touchpoint and step totals count the days after the warm-up only
         if day == until:
             totals = copy.deepcopy(model.totals)
     daily = daily_frame(model.history)

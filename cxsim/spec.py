@@ -9,11 +9,23 @@ read the config again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from cxsim.config.schema import OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY
+from cxsim.kernels.codes import (
+    DIST_EXPONENTIAL,
+    DIST_FIXED,
+    DIST_LOGNORMAL,
+    NEXT_DONE,
+    NEXT_GIVE_UP,
+    NEXT_RETRY,
+    TRIGGER_ACQUISITION,
+    TRIGGER_RATE,
+)
+from cxsim.kernels.groups import Journeys, Market, Rules, Segments, Steps, Touchpoints
 from cxsim.kernels.params import (
     KANO_ATTRACTIVE,
     KANO_MUST_BE,
@@ -24,38 +36,9 @@ from cxsim.kernels.params import (
     pack_behaviour,
 )
 
-__all__ = [
-    "DIST_EXPONENTIAL",
-    "DIST_FIXED",
-    "DIST_LOGNORMAL",
-    "NETWORK_BARABASI_ALBERT",
-    "NETWORK_COMPLETE",
-    "NETWORK_WATTS_STROGATZ",
-    "NEXT_DONE",
-    "NEXT_GIVE_UP",
-    "NEXT_RETRY",
-    "OUTCOME_ABANDONED",
-    "OUTCOME_RESOLVED",
-    "OUTCOME_UNRESOLVED",
-    "TRIGGER_ACQUISITION",
-    "TRIGGER_RATE",
-    "ModelSpec",
-    "compile_spec",
-]
+__all__ = ["NETWORK_BARABASI_ALBERT", "NETWORK_COMPLETE", "NETWORK_WATTS_STROGATZ", "ModelSpec", "compile_spec"]
 
-# Step transition targets (values >= 0 are global step indices).
-NEXT_DONE = -1
-NEXT_GIVE_UP = -2
-NEXT_RETRY = -3
-# Contact outcomes (column of ModelSpec.step_next).
-OUTCOME_RESOLVED = 0
-OUTCOME_UNRESOLVED = 1
-OUTCOME_ABANDONED = 2
-TRIGGER_ACQUISITION = 0
-TRIGGER_RATE = 1
-DIST_EXPONENTIAL = 0
-DIST_LOGNORMAL = 1
-DIST_FIXED = 2
+# The journey, outcome, trigger and distribution codes are defined in cxsim.kernels.codes.
 NETWORK_COMPLETE = 0
 NETWORK_WATTS_STROGATZ = 1
 NETWORK_BARABASI_ALBERT = 2
@@ -157,49 +140,184 @@ class ModelSpec:
     cost_per_acquisition: float
     referral_reward: float
 
+    # The same arrays grouped as the kernels take them (cxsim.kernels.groups); built on first use.
+    @cached_property
+    def segments(self) -> Segments:
+        """Per-segment parameters."""
+        return Segments(
+            cum_share=self.segment_cum_share,
+            expectations=self.expectations,
+            expectation_sd=self.expectation_sd,
+            initial_satisfaction=self.initial_satisfaction,
+            initial_bond=self.initial_bond,
+            attitude_sd=self.attitude_sd,
+            patience_mean=self.patience_mean,
+            channel_preference=self.channel_preference,
+            journey_rate=self.journey_rate,
+            churn_multiplier=self.churn_multiplier,
+        )
 
-def compile_spec(cfg: Any) -> ModelSpec:
-    """Compile a validated config into a :class:`ModelSpec`."""
-    pop, jny, beh = cfg.population, cfg.journey, cfg.behaviour
-    seg_names = tuple(pop.segments.keys())
-    segs = [pop.segments[s] for s in seg_names]
-    channels = tuple(jny.channels)
+    @cached_property
+    def touchpoints(self) -> Touchpoints:
+        """Per-touchpoint parameters."""
+        return Touchpoints(
+            channel=self.tp_channel,
+            staffed=self.tp_staffed,
+            servers=self.tp_servers,
+            dist=self.tp_dist,
+            mean=self.tp_mean,
+            cv=self.tp_cv,
+            open=self.tp_open,
+            close=self.tp_close,
+            quality=self.tp_quality,
+            kano=self.tp_kano,
+            p_resolve=self.tp_p_resolve,
+            p_wow=self.tp_p_wow,
+            cost=self.tp_cost,
+        )
+
+    @cached_property
+    def steps(self) -> Steps:
+        """The journey steps."""
+        return Steps(
+            touchpoints=self.step_touchpoints,
+            n_touchpoints=self.step_n_touchpoints,
+            next=self.step_next,
+            delay=self.step_delay,
+            weight=self.step_weight,
+            wow_extra=self.step_wow_extra,
+        )
+
+    @cached_property
+    def journeys(self) -> Journeys:
+        """How journeys start."""
+        return Journeys(
+            trigger=self.journey_trigger, first_step=self.journey_first_step, onboarding=self.onboarding_journey
+        )
+
+    @cached_property
+    def rules(self) -> Rules:
+        """Behaviour around the contacts."""
+        return Rules(
+            params=self.params,
+            memory_rule=self.memory_rule,
+            shared_context=self.shared_context,
+            p_switch=self.p_switch_channel,
+            silo_penalty=self.silo_resolution_penalty,
+            silo_time=self.silo_time_factor,
+            retry_delay=self.retry_delay_days,
+            max_contacts=self.max_contacts,
+        )
+
+    def market(self, q_message: float) -> Market:
+        """Word of mouth and acquisition, with the per-message chance of the run's network."""
+        return Market(
+            talk_all=self.talk_all_customers,
+            p_talk_promoter=self.p_talk_promoter,
+            p_talk_detractor=self.p_talk_detractor,
+            p_marketing=self.p_marketing,
+            q_message=q_message,
+            suppression=self.nwom_suppression,
+            bond_gain=self.bond_gain_per_message,
+            bond_loss=self.bond_loss_per_message,
+            hype=self.hype_per_message,
+        )
+
+
+def _shared_context(channels: tuple[str, ...], groups: Any) -> np.ndarray:
+    """(C, C) bool: channels that see each other's history (every channel sees its own)."""
     ch_index = {c: i for i, c in enumerate(channels)}
-    tp_names = tuple(jny.touchpoints.keys())
-    tps = [jny.touchpoints[t] for t in tp_names]
-    tp_index = {t: i for i, t in enumerate(tp_names)}
-    j_names = tuple(jny.journeys.keys())
-    journeys = [jny.journeys[j] for j in j_names]
-
-    shares = np.array([s.share for s in segs], dtype=np.float64)
-    cum = np.cumsum(shares) / shares.sum()
-    cum[-1] = 1.0
-
     shared = np.eye(len(channels), dtype=np.bool_)
-    for group in jny.shared_context:
+    for group in groups:
         idx = [ch_index[c] for c in group]
         for a in idx:
             for b in idx:
                 shared[a, b] = True
+    return shared
 
+
+def _arr(values: list[Any]) -> np.ndarray:
+    return np.array(values, dtype=np.float64)
+
+
+def _segment_fields(pop: Any, channels: tuple[str, ...], j_names: tuple[str, ...], jny: Any) -> dict[str, Any]:
+    """ModelSpec fields of the population's segments (patience per segment and touchpoint)."""
+    seg_names = tuple(pop.segments.keys())
+    segs = [pop.segments[s] for s in seg_names]
+    shares = _arr([s.share for s in segs])
+    cum = np.cumsum(shares) / shares.sum()
+    cum[-1] = 1.0
     pref = np.zeros((len(segs), len(channels)))
     rates = np.zeros((len(segs), len(j_names)))
     for si, s in enumerate(segs):
         for c, w in s.channel_preference.items():
-            pref[si, ch_index[c]] = w
+            pref[si, channels.index(c)] = w
         for j, r in s.journey_rates.items():
             rates[si, j_names.index(j)] = r
+    return {
+        "segment_names": seg_names,
+        "segment_cum_share": cum,
+        "expectations": _arr(
+            [[s.expectations.product, s.expectations.interaction, s.expectations.brand] for s in segs]
+        ),
+        "expectation_sd": _arr([s.expectation_sd for s in segs]),
+        "initial_satisfaction": _arr([s.initial_satisfaction for s in segs]),
+        "initial_bond": _arr([s.initial_bond for s in segs]),
+        "attitude_sd": _arr([s.attitude_sd for s in segs]),
+        "patience_mean": _arr(
+            [[s.patience_mean_min * jny.touchpoints[t].patience_factor for t in jny.touchpoints] for s in segs]
+        ),
+        "channel_preference": pref,
+        "journey_rate": rates,
+        "revenue_per_day": _arr([s.revenue_per_day for s in segs]),
+        "churn_multiplier": _arr([s.churn_multiplier for s in segs]),
+    }
 
+
+def _touchpoint_fields(jny: Any, channels: tuple[str, ...]) -> dict[str, Any]:
+    """ModelSpec fields of the touchpoints."""
+    tps = [jny.touchpoints[t] for t in jny.touchpoints]
+    return {
+        "touchpoint_names": tuple(jny.touchpoints.keys()),
+        "tp_channel": np.array([channels.index(t.channel) for t in tps], dtype=np.int64),
+        "tp_staffed": np.array([bool(t.staffed) for t in tps], dtype=np.bool_),
+        "tp_servers": np.array([t.servers for t in tps], dtype=np.int64),
+        "tp_dist": np.array([_DIST[_name(t.service_time.dist)] for t in tps], dtype=np.int64),
+        "tp_mean": _arr([t.service_time.mean_min for t in tps]),
+        "tp_cv": _arr([t.service_time.cv for t in tps]),
+        "tp_open": _arr([t.open_min for t in tps]),
+        "tp_close": _arr([t.close_min for t in tps]),
+        "tp_quality": _arr([[t.quality.product, t.quality.interaction, t.quality.brand] for t in tps]),
+        "tp_kano": np.array([_KANO[_name(t.kano)] for t in tps], dtype=np.int64),
+        "tp_p_resolve": _arr([t.p_resolve for t in tps]),
+        "tp_p_wow": _arr([t.p_wow for t in tps]),
+        "tp_cost": _arr([t.cost_per_contact for t in tps]),
+        "tp_staff_cost": _arr([t.staff_cost_per_server_day for t in tps]),
+    }
+
+
+def _target_code(target: str, step_global: dict[str, int]) -> int:
+    if target == OUTCOME_DONE:
+        return NEXT_DONE
+    if target == OUTCOME_GIVE_UP:
+        return NEXT_GIVE_UP
+    if target == OUTCOME_RETRY:
+        return NEXT_RETRY
+    return step_global[target]
+
+
+def _journey_fields(jny: Any) -> dict[str, Any]:
+    """ModelSpec fields of the journeys and their steps (all steps in one global index)."""
+    tp_names = list(jny.touchpoints.keys())
+    j_names = tuple(jny.journeys.keys())
+    journeys = [jny.journeys[j] for j in j_names]
     step_names: list[str] = []
     step_journey: list[int] = []
     first_step: list[int] = []
-    step_global: dict[tuple[int, str], int] = {}
     for ji, j in enumerate(journeys):
         first_step.append(len(step_names))
-        for sname in j.steps:
-            step_global[(ji, sname)] = len(step_names)
-            step_names.append(f"{j_names[ji]}.{sname}")
-            step_journey.append(ji)
+        step_names.extend(f"{j_names[ji]}.{sname}" for sname in j.steps)
+        step_journey.extend(ji for _ in j.steps)
     n_steps = len(step_names)
     max_t = max(len(j.steps[s].touchpoints) for j in journeys for s in j.steps)
     step_tp = np.full((n_steps, max_t), -1, dtype=np.int64)
@@ -209,78 +327,51 @@ def compile_spec(cfg: Any) -> ModelSpec:
     step_weight = np.zeros(n_steps)
     step_wow = np.zeros(n_steps)
     for ji, j in enumerate(journeys):
+        step_global = {sname: first_step[ji] + n for n, sname in enumerate(j.steps)}
         for sname, st in j.steps.items():
-            k = step_global[(ji, sname)]
+            k = step_global[sname]
             for n, t in enumerate(st.touchpoints):
-                step_tp[k, n] = tp_index[t]
+                step_tp[k, n] = tp_names.index(t)
             step_ntp[k] = len(st.touchpoints)
             for col, target in enumerate((st.on_resolved, st.on_unresolved, st.on_abandoned)):
-                if target == OUTCOME_DONE:
-                    step_next[k, col] = NEXT_DONE
-                elif target == OUTCOME_GIVE_UP:
-                    step_next[k, col] = NEXT_GIVE_UP
-                elif target == OUTCOME_RETRY:
-                    step_next[k, col] = NEXT_RETRY
-                else:
-                    step_next[k, col] = step_global[(ji, target)]
+                step_next[k, col] = _target_code(target, step_global)
             step_delay[k] = st.delay_days
             step_weight[k] = st.weight
             step_wow[k] = st.p_wow_extra
-
     triggers = np.array([_TRIGGER[_name(j.trigger)] for j in journeys], dtype=np.int64)
     onboarding = [i for i, t in enumerate(triggers) if t == TRIGGER_ACQUISITION]
+    return {
+        "journey_names": j_names,
+        "journey_trigger": triggers,
+        "journey_first_step": np.array(first_step, dtype=np.int64),
+        "onboarding_journey": onboarding[0] if onboarding else -1,
+        "step_names": tuple(step_names),
+        "step_journey": np.array(step_journey, dtype=np.int64),
+        "step_touchpoints": step_tp,
+        "step_n_touchpoints": step_ntp,
+        "step_next": step_next,
+        "step_delay": step_delay,
+        "step_weight": step_weight,
+        "step_wow_extra": step_wow,
+    }
+
+
+def compile_spec(cfg: Any) -> ModelSpec:
+    """Compile a validated config into a :class:`ModelSpec`."""
+    pop, jny, beh = cfg.population, cfg.journey, cfg.behaviour
     wom, acq, eco, sim = cfg.wom, cfg.acquisition, cfg.economics, cfg.simulation
-
-    def arr(values: list[Any]) -> np.ndarray:
-        return np.array(values, dtype=np.float64)
-
+    channels = tuple(jny.channels)
     return ModelSpec(
         size=int(pop.size),
         days=int(sim.days) + int(sim.warmup_days),  # the warm-up comes first, then the reported days
         warmup_days=int(sim.warmup_days),
         seed=int(sim.seed),
         initial_customer_share=float(pop.initial_customer_share),
-        segment_names=seg_names,
-        segment_cum_share=cum,
-        expectations=arr([[s.expectations.product, s.expectations.interaction, s.expectations.brand] for s in segs]),
-        expectation_sd=arr([s.expectation_sd for s in segs]),
-        initial_satisfaction=arr([s.initial_satisfaction for s in segs]),
-        initial_bond=arr([s.initial_bond for s in segs]),
-        attitude_sd=arr([s.attitude_sd for s in segs]),
-        patience_mean=arr([[s.patience_mean_min * tp.patience_factor for tp in tps] for s in segs]),
-        channel_preference=pref,
-        journey_rate=rates,
-        revenue_per_day=arr([s.revenue_per_day for s in segs]),
-        churn_multiplier=arr([s.churn_multiplier for s in segs]),
+        **_segment_fields(pop, channels, tuple(jny.journeys.keys()), jny),
         channel_names=channels,
-        shared_context=shared,
-        touchpoint_names=tp_names,
-        tp_channel=np.array([ch_index[t.channel] for t in tps], dtype=np.int64),
-        tp_staffed=np.array([bool(t.staffed) for t in tps], dtype=np.bool_),
-        tp_servers=np.array([t.servers for t in tps], dtype=np.int64),
-        tp_dist=np.array([_DIST[_name(t.service_time.dist)] for t in tps], dtype=np.int64),
-        tp_mean=arr([t.service_time.mean_min for t in tps]),
-        tp_cv=arr([t.service_time.cv for t in tps]),
-        tp_open=arr([t.open_min for t in tps]),
-        tp_close=arr([t.close_min for t in tps]),
-        tp_quality=arr([[t.quality.product, t.quality.interaction, t.quality.brand] for t in tps]),
-        tp_kano=np.array([_KANO[_name(t.kano)] for t in tps], dtype=np.int64),
-        tp_p_resolve=arr([t.p_resolve for t in tps]),
-        tp_p_wow=arr([t.p_wow for t in tps]),
-        tp_cost=arr([t.cost_per_contact for t in tps]),
-        tp_staff_cost=arr([t.staff_cost_per_server_day for t in tps]),
-        journey_names=j_names,
-        journey_trigger=triggers,
-        journey_first_step=np.array(first_step, dtype=np.int64),
-        onboarding_journey=onboarding[0] if onboarding else -1,
-        step_names=tuple(step_names),
-        step_journey=np.array(step_journey, dtype=np.int64),
-        step_touchpoints=step_tp,
-        step_n_touchpoints=step_ntp,
-        step_next=step_next,
-        step_delay=step_delay,
-        step_weight=step_weight,
-        step_wow_extra=step_wow,
+        shared_context=_shared_context(channels, jny.shared_context),
+        **_touchpoint_fields(jny, channels),
+        **_journey_fields(jny),
         params=pack_behaviour(beh),
         memory_rule=_MEMORY[_name(beh.memory.rule)],
         csat_threshold=float(beh.csat_threshold),

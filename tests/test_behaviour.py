@@ -1,6 +1,6 @@
 """Behavioural, word-of-mouth and journey kernels: signs, bounds, asymmetries and hand-worked examples.
 
-Covers every function of ``cxsim.kernels.behaviour``, ``cxsim.kernels.prescription`` and
+Covers every function of ``cxsim.kernels.behaviour``, ``cxsim.kernels.wom`` and
 ``cxsim.kernels.journey`` with the default ``BehaviourConfig`` parameters unless a test says otherwise.
 """
 
@@ -38,19 +38,7 @@ from cxsim.kernels.behaviour import (
     update_bond,
     update_satisfaction,
 )
-from cxsim.kernels.journey import choose_touchpoint, end_of_journey, next_target, service_time
-from cxsim.kernels.params import (
-    KANO_ATTRACTIVE,
-    KANO_MUST_BE,
-    KANO_ONE_DIMENSIONAL,
-    MEMORY_LINEAR,
-    MEMORY_MEAN,
-    MEMORY_PEAK_END,
-    pack_behaviour,
-)
-from cxsim.kernels.prescription import adoption_hazard, hype, referral_share, wom_bond
-from cxsim.rng import STREAM_SERVICE, exponential, lognormal, uniform_array
-from cxsim.spec import (
+from cxsim.kernels.codes import (
     DIST_EXPONENTIAL,
     DIST_FIXED,
     DIST_LOGNORMAL,
@@ -61,6 +49,18 @@ from cxsim.spec import (
     OUTCOME_RESOLVED,
     OUTCOME_UNRESOLVED,
 )
+from cxsim.kernels.journey import choose_touchpoint, end_of_journey, next_target, service_time
+from cxsim.kernels.params import (
+    KANO_ATTRACTIVE,
+    KANO_MUST_BE,
+    KANO_ONE_DIMENSIONAL,
+    MEMORY_LINEAR,
+    MEMORY_MEAN,
+    MEMORY_PEAK_END,
+    pack_behaviour,
+)
+from cxsim.kernels.wom import adoption_hazard, hype, referral_share, wom_bond
+from cxsim.rng import STREAM_SERVICE, exponential, lognormal, uniform_array
 
 B = BehaviourConfig()
 KF = KanoFactors()
@@ -570,7 +570,7 @@ def test_decayed_failures_half_life() -> None:
     assert decayed_failures(3.0, 10.0, P) > decayed_failures(3.0, 20.0, P) > 0.0
 
 
-# ================================================================ prescription.py
+# ================================================================ wom.py
 
 
 def test_adoption_hazard_no_messages_is_marketing_p() -> None:

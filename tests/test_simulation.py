@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import cxsim
-from cxsim.engines.agent import CxModel
+from cxsim.engines.agent import AgentModel
+from cxsim.kernels.codes import CUSTOMER
 from cxsim.result import DAILY_COLUMNS
 from cxsim.spec import compile_spec
-from cxsim.state import CUSTOMER
 
 REQUIRED = [
     "day",
@@ -61,8 +61,8 @@ def test_same_seed_identical_other_seed_different(small_overrides: list[str]) ->
 def test_visiting_order_does_not_matter(small_overrides: list[str]) -> None:
     """Shuffling agents with a different generator changes nothing: results never depend on visiting order."""
     spec = compile_spec(cxsim.load_config(small_overrides))
-    m1 = CxModel(spec=spec)
-    m2 = CxModel(spec=spec)
+    m1 = AgentModel(spec=spec)
+    m2 = AgentModel(spec=spec)
     m2.random = random.Random(123456)
     for _ in range(40):
         m1.step()
@@ -139,8 +139,8 @@ def test_summary_consistent(small_result: cxsim.SimulationResult) -> None:
 
 
 def test_model_from_config_registers_agents(small_overrides: list[str]) -> None:
-    """CxModel.from_config builds one Mesa agent per person in the market."""
-    model = CxModel.from_config(cxsim.load_config(small_overrides))
+    """AgentModel.from_config builds one Mesa agent per person in the market."""
+    model = AgentModel.from_config(cxsim.load_config(small_overrides))
     assert len(model.agents) == 1500
     customers = sum(1 for p in model.people if p.status == CUSTOMER)
     assert 0.4 * 1500 < customers < 0.6 * 1500  # initial_customer_share 0.5

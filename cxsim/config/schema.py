@@ -93,190 +93,190 @@ class Talkers(Enum):
 class Dimensions:
     """A value on each of the three factors of the experience, on a 0–1 scale."""
 
-    product: float = 0.5
-    interaction: float = 0.5
-    brand: float = 0.5
+    product: float = 0.5  # [0, 1]
+    interaction: float = 0.5  # [0, 1]
+    brand: float = 0.5  # [0, 1]
 
 
 @dataclass
 class SegmentConfig:
-    share: float = 1.0
-    expectations: Dimensions = field(default_factory=Dimensions)
-    expectation_sd: float = 0.0
-    initial_satisfaction: float = 0.75
-    initial_bond: float = 0.6
-    attitude_sd: float = 0.0
-    patience_mean_min: float = 3.0
-    channel_preference: dict[str, float] = field(default_factory=dict)
-    journey_rates: dict[str, float] = field(default_factory=dict)
-    revenue_per_day: float = 0.0
-    churn_multiplier: float = 1.0
+    share: float = 1.0  # share of the population, > 0 (shares are normalised)
+    expectations: Dimensions = field(default_factory=Dimensions)  # mean day-0 expectation per dimension, [0, 1]
+    expectation_sd: float = 0.0  # sd of day-0 expectations, ≥ 0
+    initial_satisfaction: float = 0.75  # mean day-0 satisfaction, [0, 1]
+    initial_bond: float = 0.6  # mean day-0 brand bond, [0, 1]
+    attitude_sd: float = 0.0  # sd of the lasting disposition and of the day-0 bond, ≥ 0
+    patience_mean_min: float = 3.0  # mean patience in a queue, minutes, > 0
+    channel_preference: dict[str, float] = field(default_factory=dict)  # weight per channel, ≥ 0, not all 0
+    journey_rates: dict[str, float] = field(default_factory=dict)  # daily probability per rate journey, [0, 1]
+    revenue_per_day: float = 0.0  # margin per active customer per day, currency, ≥ 0
+    churn_multiplier: float = 1.0  # factor on the churn hazard, ≥ 0
 
 
 @dataclass
 class PopulationConfig:
-    size: int = 20000
-    initial_customer_share: float = 0.5
-    segments: dict[str, SegmentConfig] = field(default_factory=dict)
+    size: int = 20000  # people in the market (prospects + customers), ≥ 1
+    initial_customer_share: float = 0.5  # share who are customers on day 0, [0, 1]
+    segments: dict[str, SegmentConfig] = field(default_factory=dict)  # at least one
 
 
 @dataclass
 class ServiceTimeConfig:
-    dist: ServiceDist = ServiceDist.lognormal
-    mean_min: float = 6.0
-    cv: float = 0.5
+    dist: ServiceDist = ServiceDist.lognormal  # exponential, lognormal or fixed
+    mean_min: float = 6.0  # mean service time, minutes, > 0
+    cv: float = 0.5  # coefficient of variation (lognormal), ≥ 0
 
 
 @dataclass
 class TouchpointConfig:
-    channel: str = "???"
-    staffed: bool = False
-    servers: int = 0
+    channel: str = "???"  # one of journey.channels
+    staffed: bool = False  # True: a FIFO queue with `servers`; False: self-service, no wait
+    servers: int = 0  # staff serving at once, ≥ 1 if staffed
     service_time: ServiceTimeConfig = field(default_factory=ServiceTimeConfig)
-    open_min: float = 0.0
-    close_min: float = 1440.0
-    quality: Dimensions = field(default_factory=Dimensions)
-    kano: KanoClass = KanoClass.one_dimensional
-    p_resolve: float = 1.0
-    p_wow: float = 0.0
-    cost_per_contact: float = 0.0
-    staff_cost_per_server_day: float = 0.0
-    patience_factor: float = 1.0  # mean patience here = segment's patience_mean_min x this (> 0)
+    open_min: float = 0.0  # opening minute of the day, [0, close_min)
+    close_min: float = 1440.0  # closing minute of the day, (open_min, 1440]
+    quality: Dimensions = field(default_factory=Dimensions)  # performance per dimension, [0, 1]
+    kano: KanoClass = KanoClass.one_dimensional  # must_be, one_dimensional or attractive
+    p_resolve: float = 1.0  # probability a served contact resolves the need, [0, 1]
+    p_wow: float = 0.0  # probability of a wow moment, [0, 1]
+    cost_per_contact: float = 0.0  # currency, ≥ 0
+    staff_cost_per_server_day: float = 0.0  # currency per server per opening day, ≥ 0
+    patience_factor: float = 1.0  # mean patience here = segment's patience_mean_min x this, > 0
 
 
 @dataclass
 class StepConfig:
-    touchpoints: list[str] = field(default_factory=list)
-    on_resolved: str = OUTCOME_DONE
-    on_unresolved: str = OUTCOME_RETRY
-    on_abandoned: str = OUTCOME_RETRY
-    delay_days: int = 1
-    weight: float = 1.0
-    p_wow_extra: float = 0.0
+    touchpoints: list[str] = field(default_factory=list)  # touchpoints that can serve the step, at least one
+    on_resolved: str = OUTCOME_DONE  # a step of the same journey, done, retry or give_up
+    on_unresolved: str = OUTCOME_RETRY  # as on_resolved
+    on_abandoned: str = OUTCOME_RETRY  # as on_resolved
+    delay_days: int = 1  # days after the previous contact the step is due, ≥ 1
+    weight: float = 1.0  # weight of the step's moments in the journey memory, > 0
+    p_wow_extra: float = 0.0  # added to the touchpoint's p_wow; the sum within [0, 1]
 
 
 @dataclass
 class JourneyTypeConfig:
-    trigger: TriggerKind = TriggerKind.rate
-    steps: dict[str, StepConfig] = field(default_factory=dict)
+    trigger: TriggerKind = TriggerKind.rate  # acquisition (onboarding, at most one) or rate
+    steps: dict[str, StepConfig] = field(default_factory=dict)  # in order; the first is where the journey starts
 
 
 @dataclass
 class JourneyConfig:
     name: str = "journey"  # identifier of the journey design (files, tables)
     title: str = ""  # what a reader of the report calls it, e.g. "Mid-size retail bank"
-    channels: list[str] = field(default_factory=list)
-    shared_context: list[list[str]] = field(default_factory=list)
-    touchpoints: dict[str, TouchpointConfig] = field(default_factory=dict)
-    journeys: dict[str, JourneyTypeConfig] = field(default_factory=dict)
+    channels: list[str] = field(default_factory=list)  # at least one
+    shared_context: list[list[str]] = field(default_factory=list)  # groups of channels that see each other's history
+    touchpoints: dict[str, TouchpointConfig] = field(default_factory=dict)  # at least one
+    journeys: dict[str, JourneyTypeConfig] = field(default_factory=dict)  # at least one; every one can end
 
 
 @dataclass
 class KanoFactors:
-    must_be_gain: float = 0.25
-    must_be_loss: float = 1.0
-    one_dimensional_gain: float = 1.0
-    one_dimensional_loss: float = 1.0
-    attractive_gain: float = 1.5
-    attractive_loss: float = 0.25
+    must_be_gain: float = 0.25  # factor on gains, ≥ 0
+    must_be_loss: float = 1.0  # factor on losses, ≥ 0
+    one_dimensional_gain: float = 1.0  # ≥ 0
+    one_dimensional_loss: float = 1.0  # ≥ 0
+    attractive_gain: float = 1.5  # ≥ 0
+    attractive_loss: float = 0.25  # ≥ 0
 
 
 @dataclass
 class EffortConfig:
-    wait: float = 1.0
-    repeat: float = 0.5
-    switch: float = 1.0
-    abandon: float = 0.5
-    impact: float = 0.3
+    wait: float = 1.0  # effort per patience-length of waiting, ≥ 0
+    repeat: float = 0.5  # effort per earlier contact in the journey, ≥ 0
+    switch: float = 1.0  # effort of a channel switch without shared context, ≥ 0
+    abandon: float = 0.5  # effort of hanging up, ≥ 0
+    impact: float = 0.3  # moment value lost per unit of effort, ≥ 0
 
 
 @dataclass
 class MemoryConfig:
-    rule: MemoryRule = MemoryRule.peak_end
-    mean_weight: float = 0.5
-    peak_positive_weight: float = 0.25
-    peak_negative_weight: float = 0.25
-    end_weight: float = 0.0
+    rule: MemoryRule = MemoryRule.peak_end  # peak_end, mean or linear
+    mean_weight: float = 0.5  # weight of the weighted mean, a real number
+    peak_positive_weight: float = 0.25  # weight of the best moment, a real number
+    peak_negative_weight: float = 0.25  # weight of the worst moment, a real number
+    end_weight: float = 0.0  # weight of the last moment, a real number
 
 
 @dataclass
 class ChurnConfig:
-    base_daily: float = 0.000228
-    satisfaction_sensitivity: float = 4.0
-    bond_sensitivity: float = 2.0
-    reference_satisfaction: float = 0.75
-    reference_bond: float = 0.6
-    failure_weight: float = 1.0
-    failure_memory_days: float = 90.0
-    referred_multiplier: float = 1.0
+    base_daily: float = 0.000228  # daily hazard at the reference attitudes, [0, 1]
+    satisfaction_sensitivity: float = 4.0  # ≥ 0, per unit of satisfaction below the reference
+    bond_sensitivity: float = 2.0  # ≥ 0, per unit of bond below the reference
+    reference_satisfaction: float = 0.75  # [0, 1]
+    reference_bond: float = 0.6  # [0, 1]
+    failure_weight: float = 1.0  # hazard rise per recent given-up journey, ≥ 0
+    failure_memory_days: float = 90.0  # e-folding time of remembered failures, days, > 0
+    referred_multiplier: float = 1.0  # factor on the hazard of referred customers, ≥ 0
 
 
 @dataclass
 class BehaviourConfig:
-    gain_weight: float = 1.0
-    loss_weight: float = 2.0
+    gain_weight: float = 1.0  # weight of exceeded expectations, ≥ 0
+    loss_weight: float = 2.0  # weight of unmet expectations, ≥ 0 (loss aversion: > gain_weight)
     dimension_weights: Dimensions = field(default_factory=lambda: Dimensions(product=0.5, interaction=0.3, brand=0.2))
     kano: KanoFactors = field(default_factory=KanoFactors)
-    unresolved_drop: float = 0.5
-    silo_resolution_penalty: float = 0.2
-    silo_time_factor: float = 1.3
+    unresolved_drop: float = 0.5  # share of product performance lost when unresolved, [0, 1]
+    silo_resolution_penalty: float = 0.2  # relative loss of p_resolve after a switch without shared context, [0, 1]
+    silo_time_factor: float = 1.3  # service-time factor after such a switch, > 0
     effort: EffortConfig = field(default_factory=EffortConfig)
-    wow_boost: float = 0.5
+    wow_boost: float = 0.5  # moment value added by a wow, ≥ 0
     memory: MemoryConfig = field(default_factory=MemoryConfig)
-    give_up_penalty: float = 0.3
-    confirmation_satisfaction: float = 0.75
-    satisfaction_slope: float = 0.5
-    satisfaction_rate: float = 0.3
-    expectation_rate: float = 0.1
-    bond_rate: float = 0.05
-    ltr_satisfaction_weight: float = 0.7
-    csat_threshold: float = 0.0
-    p_switch_channel: float = 0.3
-    retry_delay_days: int = 1
-    max_contacts: int = 5
+    give_up_penalty: float = 0.3  # journey value lost when given up, ≥ 0
+    confirmation_satisfaction: float = 0.75  # satisfaction when expectations are just met, [0, 1]
+    satisfaction_slope: float = 0.5  # satisfaction per unit of journey value, ≥ 0
+    satisfaction_rate: float = 0.3  # weight of a journey in cumulative satisfaction, [0, 1]
+    expectation_rate: float = 0.1  # adaptation of expectations to perceived performance, [0, 1]
+    bond_rate: float = 0.05  # bond change per journey, [0, 1]
+    ltr_satisfaction_weight: float = 0.7  # weight of satisfaction (vs bond) in likelihood to recommend, [0, 1]
+    csat_threshold: float = 0.0  # a contact counts as satisfied when its moment value exceeds this, a real number
+    p_switch_channel: float = 0.3  # probability a retry switches channel, [0, 1]
+    retry_delay_days: int = 1  # days before a retry, ≥ 1
+    max_contacts: int = 5  # contacts before a journey is given up, ≥ 1
     churn: ChurnConfig = field(default_factory=ChurnConfig)
 
 
 @dataclass
 class NetworkConfig:
-    kind: NetworkKind = NetworkKind.watts_strogatz
-    mean_degree: int = 10
-    rewire_prob: float = 0.1
+    kind: NetworkKind = NetworkKind.watts_strogatz  # complete, watts_strogatz or barabasi_albert
+    mean_degree: int = 10  # mean contacts per person, ≥ 2 (even for watts_strogatz), < population.size
+    rewire_prob: float = 0.1  # Watts–Strogatz rewiring probability, [0, 1]
 
 
 @dataclass
 class WomConfig:
     network: NetworkConfig = field(default_factory=NetworkConfig)
-    talkers: Talkers = Talkers.nps_class
-    p_talk_promoter: float = 0.02
-    p_talk_detractor: float = 0.013
-    bond_gain_per_message: float = 0.02
-    bond_loss_per_message: float = 0.04
-    hype_per_message: float = 0.01
+    talkers: Talkers = Talkers.nps_class  # nps_class or all_customers
+    p_talk_promoter: float = 0.02  # daily probability a promoter recommends, [0, 1]
+    p_talk_detractor: float = 0.013  # daily probability a detractor warns, [0, 1]
+    bond_gain_per_message: float = 0.02  # share of the gap to 1 closed per praise heard, [0, 1]
+    bond_loss_per_message: float = 0.04  # share of the bond lost per warning heard, [0, 1]
+    hype_per_message: float = 0.01  # share of a prospect's expectation gap to 1 closed per praise, [0, 1]
 
 
 @dataclass
 class AcquisitionConfig:
-    p_marketing: float = 0.0002
-    q_wom: float = 0.01
-    nwom_suppression: float = 0.05
+    p_marketing: float = 0.0002  # daily adoption probability from marketing (Bass p per day), [0, 1]
+    q_wom: float = 0.01  # imitation coefficient per day, spread over the mean degree, ≥ 0
+    nwom_suppression: float = 0.05  # relative damping of adoption per warning heard, [0, 1]
 
 
 @dataclass
 class EconomicsConfig:
-    currency: str = "USD"
-    marketing_cost_per_day: float = 0.0
-    cost_per_acquisition: float = 0.0
-    referral_reward: float = 0.0
-    discount_rate_annual: float = 0.08
+    currency: str = "USD"  # label
+    marketing_cost_per_day: float = 0.0  # currency, ≥ 0
+    cost_per_acquisition: float = 0.0  # currency per new customer, ≥ 0
+    referral_reward: float = 0.0  # currency per referred customer, ≥ 0
+    discount_rate_annual: float = 0.08  # for NPV, per year, [0, 1]
 
 
 @dataclass
 class ScenarioConfig:
     """A journey design: AS-IS, or a TO-BE patch plus the investment it takes."""
 
-    name: str = "as_is"
-    title: str = "AS-IS"
+    name: str = "as_is"  # the scenario's key
+    title: str = "AS-IS"  # display name
     description: str = ""
     capex: float = 0.0  # one-off cost on the first day of the business case, >= 0 (currency)
     opex_per_day: float = 0.0  # the design's own running cost per day; negative = a saving (currency/day)
@@ -286,26 +286,26 @@ class ScenarioConfig:
 class CompareConfig:
     """Paired AS-IS vs TO-BE comparison settings (``cxsim compare``)."""
 
-    baseline: str = "as_is"
-    candidates: list[str] = field(default_factory=list)
-    replications: int = 20
+    baseline: str = "as_is"  # scenario key
+    candidates: list[str] = field(default_factory=list)  # scenario keys
+    replications: int = 20  # ≥ 2
     seed: int = 1000  # replication r runs on seed + r for every design (common random numbers)
-    ci_level: float = 0.95
+    ci_level: float = 0.95  # (0, 1)
     target_roi_half_width: float = 0.0  # > 0: add replications until every ROI CI is this narrow
-    max_replications: int = 200
-    horizon_days: int = 0  # business-case days after the warm-up (0: simulation.days)
-    robustness_horizons_days: list[int] = field(default_factory=list)  # NPV and ranking also at these horizons
+    max_replications: int = 200  # ≥ replications
+    horizon_days: int = 0  # business-case days after the warm-up, ≥ 0 (0: simulation.days)
+    robustness_horizons_days: list[int] = field(default_factory=list)  # NPV and ranking also at these horizons, ≥ 1
     n_jobs: int = 0  # worker processes for replications; 0 = one per CPU, 1 = in this process
 
 
 @dataclass
 class SimulationConfig:
-    days: int = 365  # days reported (after the warm-up); >= 1
-    warmup_days: int = 0  # days simulated first and left out of summaries and comparisons (the market settles); >= 0
-    seed: int = 42
-    engine: EngineKind = EngineKind.vector
-    progress: bool = True
-    csv: bool = False
+    days: int = 365  # days reported (after the warm-up), ≥ 1
+    warmup_days: int = 0  # days simulated first and left out of summaries and comparisons, ≥ 0
+    seed: int = 42  # [0, 2**63)
+    engine: EngineKind = EngineKind.vector  # vector or agent
+    progress: bool = True  # progress bar on a terminal
+    csv: bool = False  # also write CSV next to Parquet
 
 
 @dataclass

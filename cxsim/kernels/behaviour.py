@@ -1,4 +1,4 @@
-"""Behavioural equations as numba-compiled scalar functions (DESIGN D1).
+"""Behavioural equations as numba-compiled scalar functions (``docs/model.md`` §5: both engines call them).
 
 Both engines update a customer's state only through these functions, so on the same inputs
 they compute bit-identical numbers. The chain for one contact and one journey:

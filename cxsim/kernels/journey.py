@@ -1,9 +1,15 @@
-"""Journey mechanics as numba-compiled scalar functions shared by both engines.
+"""Journey mechanics as numba-compiled functions shared by both engines.
 
-``choose_touchpoint`` picks where a customer goes for a step, ``service_time`` draws how long
-the contact takes, ``next_target`` moves the journey on by outcome, and ``end_of_journey``
-turns a finished journey's memory into new satisfaction, bond, expectations and
-likelihood-to-recommend. Everything random comes in as keyed draws (:mod:`cxsim.rng`).
+One function per rule, in the order of a day (arguments are scalars and arrays, never the
+grouped named tuples: a call that takes a tuple of arrays pays reference counting for each of
+them, per person and day): ``journey_to_start`` (what starts a journey) and
+``start_journey`` (its fresh state), ``visits_today`` (whose step is due), ``plan_visit``
+(``choose_touchpoint``, ``channel_switched``, ``arrival_minute``, ``service_time``, patience),
+``conclude_service`` (``resolve_chance``, ``wow_chance``), ``experience_contact`` (effort,
+moment value, memory), ``contact_outcome`` and ``advance_journey`` (``next_target``: retry,
+next step, due day) and ``finish_journey`` (``end_of_journey``: the remembered journey turned
+into satisfaction, bond, expectations, likelihood-to-recommend and failures). Everything random
+is a keyed draw (:mod:`cxsim.rng`); equations and references are in ``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -13,24 +19,126 @@ from numba import njit
 
 from cxsim.kernels.behaviour import (
     adapt_expectation,
+    ces_score,
     decayed_failures,
+    effort_score,
     journey_value,
     ltr_answer,
     ltr_score,
+    memory_add,
+    moment_value,
     remembered_value,
     update_bond,
     update_satisfaction,
 )
+from cxsim.kernels.codes import (
+    CUSTOMER,
+    DIST_EXPONENTIAL,
+    DIST_LOGNORMAL,
+    NEXT_DONE,
+    NEXT_GIVE_UP,
+    NEXT_RETRY,
+    OUTCOME_ABANDONED,
+    OUTCOME_RESOLVED,
+    OUTCOME_UNRESOLVED,
+    TRIGGER_RATE,
+)
 from cxsim.kernels.params import EXP_RATE
-from cxsim.rng import STREAM_SERVICE, exponential, lognormal
+from cxsim.rng import (
+    STREAM_ARRIVAL,
+    STREAM_CHOICE,
+    STREAM_PATIENCE,
+    STREAM_RESOLVE,
+    STREAM_SERVICE,
+    STREAM_TRIGGER,
+    STREAM_WOW,
+    exponential,
+    lognormal,
+    uniform,
+)
 
-__all__ = ["choose_touchpoint", "end_of_journey", "next_target", "service_time"]
+__all__ = [
+    "advance_journey",
+    "arrival_minute",
+    "channel_switched",
+    "choose_touchpoint",
+    "conclude_service",
+    "contact_outcome",
+    "end_of_journey",
+    "experience_contact",
+    "finish_journey",
+    "journey_ends",
+    "journey_to_start",
+    "next_target",
+    "plan_visit",
+    "resolve_chance",
+    "service_time",
+    "start_journey",
+    "visits_today",
+    "wow_chance",
+]
 
-_DIST_EXPONENTIAL = 0
-_DIST_LOGNORMAL = 1
-_NEXT_DONE = -1
-_NEXT_GIVE_UP = -2
-_NEXT_RETRY = -3
+
+@njit(cache=True, inline="always")
+def journey_to_start(
+    seed: int,
+    i: int,
+    day: int,
+    status: int,
+    journey: int,
+    segment: int,
+    pending_onboarding: bool,
+    trigger: np.ndarray,
+    onboarding: int,
+    journey_rate: np.ndarray,
+) -> int:
+    """The journey person ``i`` starts today, or -1: a customer not on a journey starts the
+    ``onboarding`` journey if acquired since the last day, else the first rate-triggered journey
+    (``trigger``) whose daily draw falls under the segment's ``journey_rate``."""
+    if status != CUSTOMER or journey >= 0:
+        return -1
+    if pending_onboarding:
+        return onboarding
+    for j in range(trigger.shape[0]):
+        if trigger[j] != TRIGGER_RATE:
+            continue
+        if uniform(seed, STREAM_TRIGGER, i, day, j) < journey_rate[segment, j]:
+            return j
+    return -1
+
+
+@njit(cache=True, inline="always")
+def start_journey(
+    journey: int, day: int, first_step: np.ndarray, memory: np.ndarray, perf: np.ndarray, row: int
+) -> tuple[int, int, int, bool, int, int]:
+    """A fresh journey: clears ``memory[row]`` and ``perf[row]`` (see :func:`experience_contact`).
+
+    Returns:
+        ``(step, due_day, contacts, retrying, last_tp, last_channel)``: the first step, due today.
+    """
+    for k in range(memory.shape[1]):
+        memory[row, k] = 0.0
+    for d in range(perf.shape[1]):
+        perf[row, d] = 0.0
+    return first_step[journey], day, 0, False, -1, -1
+
+
+@njit(cache=True, inline="always")
+def visits_today(day: int, status: int, journey: int, due_day: int) -> bool:
+    """A customer on a journey whose step is due today makes a contact."""
+    return status == CUSTOMER and journey >= 0 and due_day == day
+
+
+@njit(cache=True, inline="always")
+def channel_switched(last_channel: int, channel: int, shared_context: np.ndarray) -> bool:
+    """The contact follows one in a channel that shares no context with this one."""
+    return last_channel >= 0 and not shared_context[last_channel, channel]
+
+
+@njit(cache=True, inline="always")
+def arrival_minute(open_min: float, close_min: float, u: float) -> float:
+    """Arrival minute, uniform within the touchpoint's opening hours."""
+    return open_min + u * (close_min - open_min)
 
 
 @njit(cache=True)
@@ -88,9 +196,9 @@ def choose_touchpoint(
 @njit(cache=True)
 def service_time(dist: int, mean: float, cv: float, seed: int, person: int, day: int, factor: float) -> float:
     """Minutes a contact takes (exponential, lognormal or fixed), times ``factor``."""
-    if dist == _DIST_EXPONENTIAL:
+    if dist == DIST_EXPONENTIAL:
         s = exponential(seed, STREAM_SERVICE, person, day, 0, mean)
-    elif dist == _DIST_LOGNORMAL:
+    elif dist == DIST_LOGNORMAL:
         s = lognormal(seed, STREAM_SERVICE, person, day, 0, mean, cv)
     else:
         s = mean
@@ -102,11 +210,197 @@ def next_target(step_next: np.ndarray, step: int, outcome: int, contacts: int, m
     """Where the journey goes after a contact: a step index, or NEXT_DONE / NEXT_GIVE_UP /
     NEXT_RETRY. A journey not done after ``max_contacts`` contacts is given up."""
     target = step_next[step, outcome]
-    if target == _NEXT_DONE:
+    if target == NEXT_DONE:
         return target
     if contacts >= max_contacts:
-        return _NEXT_GIVE_UP
+        return NEXT_GIVE_UP
     return target
+
+
+@njit(cache=True, inline="always")
+def plan_visit(
+    seed: int,
+    i: int,
+    day: int,
+    last_tp: int,
+    last_channel: int,
+    retrying: bool,
+    step_tps: np.ndarray,
+    step_n_tps: int,
+    preference: np.ndarray,
+    patience_mean: np.ndarray,
+    tp_channel: np.ndarray,
+    tp_open: np.ndarray,
+    tp_close: np.ndarray,
+    tp_dist: np.ndarray,
+    tp_mean: np.ndarray,
+    tp_cv: np.ndarray,
+    shared_context: np.ndarray,
+    p_switch: float,
+    silo_time: float,
+) -> tuple[int, bool, float, float, float]:
+    """Where and when person ``i`` makes today's contact for a step offering ``step_tps`` (the
+    first ``step_n_tps``); ``preference`` and ``patience_mean`` (by touchpoint) are their segment's.
+
+    Returns:
+        ``(touchpoint, switched, arrival, service, patience)``: ``switched`` is a channel switch
+        without shared context (service takes ``silo_time`` times longer); minutes of the day.
+    """
+    tp = choose_touchpoint(
+        step_tps,
+        step_n_tps,
+        preference,
+        tp_channel,
+        last_tp,
+        retrying,
+        uniform(seed, STREAM_CHOICE, i, day, 0),
+        uniform(seed, STREAM_CHOICE, i, day, 1),
+        p_switch,
+    )
+    switched = channel_switched(last_channel, tp_channel[tp], shared_context)
+    arrival = arrival_minute(tp_open[tp], tp_close[tp], uniform(seed, STREAM_ARRIVAL, i, day, 0))
+    factor = silo_time if switched else 1.0
+    service = service_time(tp_dist[tp], tp_mean[tp], tp_cv[tp], seed, i, day, factor)
+    patience = exponential(seed, STREAM_PATIENCE, i, day, 0, patience_mean[tp])
+    return tp, switched, arrival, service, patience
+
+
+@njit(cache=True, inline="always")
+def resolve_chance(p_resolve: float, switched: bool, silo_penalty: float) -> float:
+    """Chance a served contact resolves the need; a switch without shared context costs
+    ``silo_penalty`` of it (the customer repeats themselves to someone who cannot see why)."""
+    if switched:
+        return p_resolve * (1.0 - silo_penalty)
+    return p_resolve
+
+
+@njit(cache=True, inline="always")
+def wow_chance(tp_p_wow: float, step_wow_extra: float) -> float:
+    """Chance of a wow moment: the touchpoint's, plus the step's designed extra."""
+    return tp_p_wow + step_wow_extra
+
+
+@njit(cache=True, inline="always")
+def conclude_service(
+    seed: int,
+    i: int,
+    day: int,
+    switched: bool,
+    abandoned: bool,
+    p_resolve: float,
+    p_wow: float,
+    step_wow_extra: float,
+    silo_penalty: float,
+) -> tuple[bool, bool]:
+    """``(resolved, wow)`` of a contact after the queues ran: an abandoned contact is neither.
+    ``p_resolve`` and ``p_wow`` are the touchpoint's, ``step_wow_extra`` the step's."""
+    p_res = resolve_chance(p_resolve, switched, silo_penalty)
+    u_res = uniform(seed, STREAM_RESOLVE, i, day, 0)
+    u_wow = uniform(seed, STREAM_WOW, i, day, 0)
+    resolved = (not abandoned) and u_res < p_res
+    wow = (not abandoned) and u_wow < wow_chance(p_wow, step_wow_extra)
+    return resolved, wow
+
+
+@njit(cache=True, inline="always")
+def experience_contact(
+    wait: float,
+    patience_mean: float,
+    contacts: int,
+    switched: bool,
+    abandoned: bool,
+    resolved: bool,
+    wow: bool,
+    quality: np.ndarray,
+    tp: int,
+    kano: int,
+    step_weight: float,
+    expectation: np.ndarray,
+    memory: np.ndarray,
+    perf: np.ndarray,
+    row: int,
+    params: np.ndarray,
+) -> tuple[float, float, int]:
+    """One contact lived through at touchpoint ``tp`` (``quality``: (T, 3)) of Kano class
+    ``kano``: its effort and moment value, added with ``step_weight`` to the journey memory
+    (``memory[row]``: sum, weight, max, min, last) and to the perceived-performance sums
+    (``perf[row]``), both updated in place; ``expectation[row]`` are the person's three.
+    NOTE: a person's rows come as (array, row), not as a row view: a view per call costs
+    reference counting in the engines' loops.
+
+    Returns:
+        ``(moment value, CES score, contacts so far)``.
+    """
+    effort = effort_score(wait, patience_mean, contacts, switched, abandoned, params)
+    value, p0, p1, p2 = moment_value(
+        quality[tp, 0],
+        quality[tp, 1],
+        quality[tp, 2],
+        expectation[row, 0],
+        expectation[row, 1],
+        expectation[row, 2],
+        kano,
+        resolved,
+        wow,
+        effort,
+        params,
+    )
+    ms, mw, mx, mn, ml = memory_add(
+        memory[row, 0], memory[row, 1], memory[row, 2], memory[row, 3], memory[row, 4], value, step_weight
+    )
+    memory[row, 0] = ms
+    memory[row, 1] = mw
+    memory[row, 2] = mx
+    memory[row, 3] = mn
+    memory[row, 4] = ml
+    perf[row, 0] += p0
+    perf[row, 1] += p1
+    perf[row, 2] += p2
+    return value, ces_score(effort), contacts + 1
+
+
+@njit(cache=True, inline="always")
+def contact_outcome(abandoned: bool, resolved: bool) -> int:
+    """OUTCOME_ABANDONED, OUTCOME_RESOLVED or OUTCOME_UNRESOLVED."""
+    if abandoned:
+        return OUTCOME_ABANDONED
+    if resolved:
+        return OUTCOME_RESOLVED
+    return OUTCOME_UNRESOLVED
+
+
+@njit(cache=True, inline="always")
+def journey_ends(target: int) -> bool:
+    """The contact ended the journey: done, or given up."""
+    return target in (NEXT_DONE, NEXT_GIVE_UP)
+
+
+@njit(cache=True, inline="always")
+def advance_journey(
+    step: int,
+    outcome: int,
+    contacts: int,
+    day: int,
+    due_day: int,
+    retrying: bool,
+    step_next: np.ndarray,
+    step_delay: np.ndarray,
+    retry_delay: int,
+    max_contacts: int,
+) -> tuple[int, int, int, bool]:
+    """The journey moved on by a contact's outcome.
+
+    Returns:
+        ``(target, step, due_day, retrying)``. ``target`` is the next step, NEXT_RETRY (the same
+        step again after ``retry_delay`` days) or NEXT_DONE / NEXT_GIVE_UP (the journey ends:
+        ``step`` is -1, see :func:`finish_journey`).
+    """
+    target = next_target(step_next, step, outcome, contacts, max_contacts)
+    if target == NEXT_RETRY:
+        return target, step, day + retry_delay, True
+    if target >= 0:
+        return target, target, day + step_delay[target], False
+    return target, -1, due_day, retrying
 
 
 @njit(cache=True)
@@ -153,3 +447,57 @@ def end_of_journey(
     if gave_up:
         f = decayed_failures(failures, since_failure, params) + 1.0
     return j, s, b, ep, ei, eb, ltr_answer(ltr_score(s, b, params)), f
+
+
+@njit(cache=True, inline="always")
+def finish_journey(
+    gave_up: bool,
+    day: int,
+    satisfaction: float,
+    bond: float,
+    expectation: np.ndarray,
+    memory: np.ndarray,
+    perf: np.ndarray,
+    row: int,
+    contacts: int,
+    failures: float,
+    last_failure_day: int,
+    disposition: float,
+    memory_rule: int,
+    params: np.ndarray,
+) -> tuple[float, float, int, float, int]:
+    """A finished (or given-up) journey remembered: ``expectation[row]`` adapts in place
+    (``memory[row]``, ``perf[row]``: the journey's, see :func:`experience_contact`).
+
+    Returns:
+        ``(satisfaction, bond, ltr_answer, failures, last_failure_day)``; a given-up journey
+        counts as a failure today.
+    """
+    _, s, b, e0, e1, e2, answer, f = end_of_journey(
+        satisfaction,
+        bond,
+        expectation[row, 0],
+        expectation[row, 1],
+        expectation[row, 2],
+        memory[row, 0],
+        memory[row, 1],
+        memory[row, 2],
+        memory[row, 3],
+        memory[row, 4],
+        perf[row, 0],
+        perf[row, 1],
+        perf[row, 2],
+        contacts,
+        gave_up,
+        failures,
+        float(day - last_failure_day),
+        memory_rule,
+        params,
+        disposition,
+    )
+    expectation[row, 0] = e0
+    expectation[row, 1] = e1
+    expectation[row, 2] = e2
+    if gave_up:
+        return s, b, answer, f, day
+    return s, b, answer, failures, last_failure_day

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from cxsim import load_config, theory
-from cxsim.validation_report import BassCurves, Check, Settings, diffusion_checks, tolerance_multiplier
+from cxsim.theory_checks import BassCurves, Check, Settings, diffusion_checks, tolerance_multiplier
 
 
 def _df(checks: list[Check]) -> int | None:

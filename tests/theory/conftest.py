@@ -1,6 +1,6 @@
-"""Shared settings for the validation-against-theory tests (``tests/validation``).
+"""Shared settings for the validation-against-theory tests (``tests/theory``).
 
-The tests run the same checks as ``cxsim validate-model`` (``cxsim.validation_report``), with
+The tests run the same checks as ``cxsim validate-model`` (``cxsim.theory_checks``), with
 smaller samples: each check's tolerance is 4 standard errors of the simulation's own estimate
 plus a documented, computed bias bound, so smaller samples widen the tolerance honestly instead
 of loosening a constant.
@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cxsim.validation_report import Check, Settings
+from cxsim.theory_checks import Check, Settings
 
 # About a third of the report's effort: the whole directory runs in well under a minute on 2 cores.
 TEST_SETTINGS = Settings(

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cxsim.validation_report import CASES, Check, QueueResults, Settings, queueing_checks, tolerance_multiplier
+from cxsim.theory_checks import CASES, Check, QueueResults, Settings, queueing_checks, tolerance_multiplier
 
 
 @pytest.fixture(scope="module")

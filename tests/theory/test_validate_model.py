@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cxsim.cli import main
-from cxsim.validation_report import Settings, default_out_dir, run_validation
+from cxsim.theory_checks import Settings, default_out_dir, run_validation
 
 TINY = Settings(
     queue_runs=3,

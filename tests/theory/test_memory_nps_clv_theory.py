@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from cxsim import load_config
-from cxsim.validation_report import Check, Settings, clv_checks, memory_checks, nps_checks
+from cxsim.theory_checks import Check, Settings, clv_checks, memory_checks, nps_checks
 
 
 def test_peak_end_prefers_the_long_cold_pressor_trial(failures: Callable[[list[Check]], list[str]]) -> None:

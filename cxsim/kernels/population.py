@@ -1,0 +1,77 @@
+"""Who is in the market and who leaves it, as numba-compiled functions shared by both engines.
+
+``initial_person`` draws a person's day-0 segment, status and attitudes; ``churns_today`` is
+the daily churn decision (the hazard of ``cxsim.kernels.behaviour.churn_hazard``, never on the
+day a customer joined). Equations and references: ``docs/model.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from cxsim.kernels.behaviour import churn_hazard, decayed_failures, ltr_answer, ltr_score
+from cxsim.kernels.codes import CUSTOMER, PROSPECT, VIA_REFERRAL
+from cxsim.kernels.groups import Segments
+from cxsim.rng import STREAM_CHURN, STREAM_INIT_ATTITUDE, STREAM_INIT_SEGMENT, STREAM_INIT_STATUS, normal, uniform
+
+__all__ = ["churns_today", "initial_person", "unit"]
+
+
+@njit(cache=True, inline="always")
+def unit(x: float) -> float:
+    """``x`` clamped to [0, 1]."""
+    return min(1.0, max(0.0, x))
+
+
+@njit(cache=True, inline="always")
+def initial_person(
+    seed: int, i: int, customer_share: float, segments: Segments, expectation: np.ndarray, params: np.ndarray
+) -> tuple[int, int, float, float, float, int]:
+    """Person ``i`` on day 0; their three expectations are written into ``expectation``.
+
+    The segment by the population shares, customer with probability ``customer_share``, a
+    lasting disposition (satisfaction offset, sd ``attitude_sd``), satisfaction, bond and
+    expectations around the segment's means, each clamped to [0, 1].
+
+    Returns:
+        ``(segment, status, disposition, satisfaction, bond, ltr_answer)``.
+    """
+    n_seg = segments.cum_share.shape[0]
+    s = int(np.searchsorted(segments.cum_share, uniform(seed, STREAM_INIT_SEGMENT, i, 0, 0), side="right"))
+    if s > n_seg - 1:
+        s = n_seg - 1
+    status = CUSTOMER if uniform(seed, STREAM_INIT_STATUS, i, 0, 0) < customer_share else PROSPECT
+    sd = segments.attitude_sd[s]
+    disposition = sd * normal(seed, STREAM_INIT_ATTITUDE, i, 0, 0)
+    satisfaction = unit(segments.initial_satisfaction[s] + disposition)
+    bond = unit(segments.initial_bond[s] + sd * normal(seed, STREAM_INIT_ATTITUDE, i, 0, 1))
+    for d in range(3):
+        e = segments.expectations[s, d] + segments.expectation_sd[s] * normal(seed, STREAM_INIT_ATTITUDE, i, 0, 2 + d)
+        expectation[d] = unit(e)
+    return s, status, disposition, satisfaction, bond, ltr_answer(ltr_score(satisfaction, bond, params))
+
+
+@njit(cache=True, inline="always")
+def churns_today(
+    seed: int,
+    i: int,
+    day: int,
+    status: int,
+    acquired_day: int,
+    acquired_via: int,
+    satisfaction: float,
+    bond: float,
+    failures: float,
+    last_failure_day: int,
+    churn_multiplier: float,
+    params: np.ndarray,
+) -> bool:
+    """Whether customer ``i`` leaves today (``churn_multiplier``: their segment's); nobody leaves
+    on the day they joined."""
+    if status != CUSTOMER or acquired_day >= day:
+        return False
+    f = decayed_failures(failures, float(day - last_failure_day), params)
+    referred = acquired_via == VIA_REFERRAL
+    h = churn_hazard(satisfaction, bond, f, churn_multiplier, referred, params)
+    return uniform(seed, STREAM_CHURN, i, day, 0) < h

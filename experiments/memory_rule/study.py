@@ -46,8 +46,9 @@ def figure(table: pd.DataFrame, bp: pd.DataFrame | None) -> Figure:
         ax.set_xticklabels(rules)
         ax.set_xlabel("memory rule (behaviour.memory.rule)")
         ax.set_title(title)
+        ax.set_ylabel(title[title.index("(") + 1 : title.index(")")].split(",")[0])
         ax.grid(axis="y", alpha=0.3)
-    ax1.legend(fontsize=8)
+    fig.legend(*ax1.get_legend_handles_labels(), loc="outside lower center", ncol=max(len(names), 1), fontsize=9)
     winners = []
     for r, (_, row) in zip(rules, ok.iterrows(), strict=True):
         top = max(names, key=lambda d: float(row[f"{d}.npv"]))

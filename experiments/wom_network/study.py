@@ -45,6 +45,8 @@ def figure(table: pd.DataFrame, bp: pd.DataFrame | None) -> Figure:
             ax.errorbar(x, m, yerr=err, marker="o", capsize=3, label=LABELS.get(str(kind), str(kind)))
     ax1.set_title("Share of acquisitions by referral (%)")
     ax2.set_title("Customers acquired by referral in the year")
+    ax1.set_ylabel("referral share of acquisitions (%)")
+    ax2.set_ylabel("customers acquired by referral")
     for ax in (ax1, ax2):
         ax.set_xscale("log")
         ax.set_xticks(sorted(bp[RATE].unique()))

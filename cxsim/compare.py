@@ -266,7 +266,8 @@ class Ledger:
                 if not (d is self.designs[0] and kpi in _MONEY_KPIS)
             ]
             self.daily.append(win[list(_DAILY_KEEP)].assign(design=d.name, replication=r))
-            self.touchpoints.append(res.touchpoints[["touchpoint", *_TP_METRICS]].assign(design=d.name, replication=r))
+            tp_cols = ["touchpoint", *_TP_METRICS, "occupancy"]
+            self.touchpoints.append(res.touchpoints[tp_cols].assign(design=d.name, replication=r))
             self.steps.append(res.steps.assign(design=d.name, replication=r))
         self.booked += 1
 

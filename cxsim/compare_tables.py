@@ -188,7 +188,9 @@ def mean_steps(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Journey-step volumes per design, averaged over replications."""
     return (
         pd.concat(parts, ignore_index=True)
-        .groupby(["design", "journey", "step", "touchpoint"], sort=False)[["visits", "resolved", "abandoned"]]
+        .groupby(["design", "journey", "step", "touchpoint"], sort=False)[
+            ["visits", "resolved", "abandoned", "switched", "retried", "gave_up"]
+        ]
         .mean()
         .reset_index()
     )

@@ -63,10 +63,14 @@ class Finding:
 def occupancy(cfg: Any, touchpoints: pd.DataFrame, days: int) -> dict[str, float]:
     """Share of staffed server time spent serving, per staffed touchpoint.
 
-    Served contacts times the touchpoint's mean service time, over servers times opening minutes
-    times days. Silo repeats make some services longer (``behaviour.silo_time_factor``), so this
-    slightly understates the true occupancy.
+    Taken from the touchpoint table's ``occupancy`` (minutes of service given over servers x
+    opening minutes x days) when it has one; otherwise estimated as served contacts times the
+    touchpoint's mean service time over the same capacity (which slightly understates it: silo
+    repeats take longer, ``behaviour.silo_time_factor``).
     """
+    if "occupancy" in touchpoints.columns:
+        rows = touchpoints.dropna(subset=["occupancy"])
+        return {str(t): float(o) for t, o in zip(rows["touchpoint"], rows["occupancy"], strict=True)}
     out = {}
     for row in touchpoints.to_dict("records"):
         tp = cfg.journey.touchpoints[row["touchpoint"]]
@@ -117,5 +121,5 @@ def baseline_findings(result: Any) -> list[Finding]:
     cfg = next(d.cfg for d in result.designs if d.name == base)
     k = result.kpis[result.kpis["design"] == base].set_index("kpi")["mean"].to_dict()
     tps = result.touchpoints[result.touchpoints["design"] == base]
-    per_tp = tps.groupby("touchpoint", sort=False)[["visits", "abandonment_rate"]].mean().reset_index()
+    per_tp = tps.groupby("touchpoint", sort=False)[["visits", "abandonment_rate", "occupancy"]].mean().reset_index()
     return findings(cfg, k, per_tp, result.days)

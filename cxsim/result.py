@@ -90,12 +90,21 @@ def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
             "contact_cost": t.contact_cost.copy(),
             "staff_cost": staff.astype(np.float64),
             "cost": t.contact_cost + staff,
+            "busy_min": t.busy_min.copy(),
+            "occupancy": np.where(
+                spec.tp_staffed, ratio(t.busy_min, spec.tp_servers * (spec.tp_close - spec.tp_open) * days), np.nan
+            ),
         }
     )
 
 
+_STEP_COUNTS = ("visits", "resolved", "abandoned", "switched", "retried", "gave_up")
+
+
 def step_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
-    """Contacts per (journey, step, touchpoint) over the run, for every touchpoint a step offers."""
+    """Contacts per (journey, step, touchpoint) over the run, for every touchpoint a step offers:
+    how many were resolved or abandoned, came through a channel switch without shared context,
+    were followed by another try of the step, or ended the journey given up."""
     rows = []
     for k, full in enumerate(spec.step_names):
         journey, step = full.split(".", 1)
@@ -109,9 +118,12 @@ def step_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
                     "visits": int(totals.step_visits[k, tp]),
                     "resolved": int(totals.step_resolved[k, tp]),
                     "abandoned": int(totals.step_abandoned[k, tp]),
+                    "switched": int(totals.step_switched[k, tp]),
+                    "retried": int(totals.step_retried[k, tp]),
+                    "gave_up": int(totals.step_gave_up[k, tp]),
                 }
             )
-    return pd.DataFrame(rows, columns=["journey", "step", "touchpoint", "visits", "resolved", "abandoned"])
+    return pd.DataFrame(rows, columns=["journey", "step", "touchpoint", *_STEP_COUNTS])
 
 
 def _f(x: float) -> float | None:

@@ -206,3 +206,36 @@ def test_unknown_engine_rejected(small_overrides: list[str]) -> None:
     """An unknown engine name is a config error, not a crash."""
     with pytest.raises(cxsim.ConfigError, match=r"simulation.engine"):
         run(small_overrides, engine="warp")
+
+
+def test_flow_counts_say_where_unresolved_contacts_go(small_overrides: list[str]) -> None:
+    """Where contacts go: a retry follows only an unresolved or abandoned contact; every given-up
+    journey ends on exactly one contact; at the one-step support journey (resolved means done) every
+    other contact is retried or given up, exactly. The engines agree on every count."""
+    over = [*small_overrides, "population.size=3000", "journey.touchpoints.contact_centre.servers=1"]
+    vec = run(over)
+    agent = run(over, engine="agent")
+    pd.testing.assert_frame_equal(vec.steps, agent.steps, check_exact=True)
+    pd.testing.assert_frame_equal(vec.touchpoints, agent.touchpoints, check_exact=True)
+    s = vec.steps
+    assert (s["retried"] <= s["visits"] - s["resolved"]).all()
+    support = s[s["journey"] == "support"]
+    assert (support["visits"] - support["resolved"] == support["retried"] + support["gave_up"]).all()
+    assert s["gave_up"].sum() > 0 and s["retried"].sum() > 0
+    assert (s["switched"] <= s["visits"]).all() and s["switched"].sum() > 0  # the app is a silo
+    assert int(s["gave_up"].sum()) == int(vec.daily["journeys_failed"].sum())  # no warm-up here
+
+
+def test_occupancy_is_busy_minutes_over_staffed_minutes(small_overrides: list[str]) -> None:
+    """Occupancy = minutes of service given / (servers x opening minutes x days); within (0, 1)."""
+    cfg = cxsim.load_config([*small_overrides, "population.size=3000"])
+    r = cxsim.simulate(cfg)
+    t = r.touchpoints.set_index("touchpoint")
+    cc = cfg.journey.touchpoints.contact_centre
+    cap = cc.servers * (cc.close_min - cc.open_min) * len(r.daily)
+    assert t.loc["contact_centre", "occupancy"] == pytest.approx(t.loc["contact_centre", "busy_min"] / cap, rel=1e-12)
+    assert 0 < t.loc["contact_centre", "occupancy"] < 1
+    # about served x mean service time (a little more: silo switches take longer)
+    approx = t.loc["contact_centre", "served"] * cc.service_time.mean_min / cap
+    assert approx * 0.85 < t.loc["contact_centre", "occupancy"] < approx * 1.3
+    assert np.isnan(t.loc["app", "occupancy"])

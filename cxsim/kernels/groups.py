@@ -176,14 +176,40 @@ class Totals(NamedTuple):
     step_visits: np.ndarray  # (steps, touchpoints)
     step_resolved: np.ndarray
     step_abandoned: np.ndarray
+    step_switched: np.ndarray  # contacts that came through a channel switch without shared context
+    step_retried: np.ndarray  # unresolved or abandoned contacts after which the step is tried again
+    step_gave_up: np.ndarray  # contacts after which the journey was given up
+    busy_min: np.ndarray  # (touchpoints,) minutes of service given (served contacts' service times)
 
 
 def new_totals(n_touchpoints: int, n_steps: int) -> Totals:
     """Zeroed totals for a run."""
-    ints = [np.zeros(n_touchpoints, dtype=np.int64) for _ in range(7)]
-    floats = [np.zeros(n_touchpoints) for _ in range(3)]
-    by_step = [np.zeros((n_steps, n_touchpoints), dtype=np.int64) for _ in range(3)]
-    return Totals(*ints, *floats, *by_step)
+
+    def ints() -> np.ndarray:
+        return np.zeros(n_touchpoints, dtype=np.int64)
+
+    def by_step() -> np.ndarray:
+        return np.zeros((n_steps, n_touchpoints), dtype=np.int64)
+
+    return Totals(
+        visits=ints(),
+        served=ints(),
+        abandoned=ints(),
+        resolved=ints(),
+        wows=ints(),
+        staffed_visits=ints(),
+        within_target=ints(),
+        wait_sum=np.zeros(n_touchpoints),
+        moment_sum=np.zeros(n_touchpoints),
+        contact_cost=np.zeros(n_touchpoints),
+        step_visits=by_step(),
+        step_resolved=by_step(),
+        step_abandoned=by_step(),
+        step_switched=by_step(),
+        step_retried=by_step(),
+        step_gave_up=by_step(),
+        busy_min=np.zeros(n_touchpoints),
+    )
 
 
 def reset_totals(totals: Totals) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from cxsim.kernels.behaviour import DETRACTOR, PROMOTER, nps_class
-from cxsim.kernels.codes import CUSTOMER, PROSPECT
+from cxsim.kernels.codes import CUSTOMER, NEXT_GIVE_UP, NEXT_RETRY, PROSPECT
 from cxsim.kernels.groups import Totals, Touchpoints, Visits
 
 __all__ = ["SERVICE_LEVEL_MIN", "tally_contacts", "tally_people"]
@@ -80,6 +80,13 @@ def tally_contacts(
             t.step_abandoned[k, tp] += 1
         else:
             t.served[tp] += 1
+            t.busy_min[tp] += visits.service[v]
+        if visits.switched[v]:
+            t.step_switched[k, tp] += 1
+        if visits.target[v] == NEXT_RETRY:
+            t.step_retried[k, tp] += 1
+        elif visits.target[v] == NEXT_GIVE_UP:
+            t.step_gave_up[k, tp] += 1
         if visits.resolved[v]:
             resolved += 1
             t.resolved[tp] += 1

@@ -222,8 +222,8 @@ def flow_figure(result: ComparisonResult, design: str | None = None) -> Figure:
     journeys = list(dict.fromkeys(steps["journey"]))
     max_steps = max(len(dict.fromkeys(steps[steps["journey"] == j]["step"])) for j in journeys)
     max_tps = max(int(steps[(steps["journey"] == j)].groupby("step").size().max()) for j in journeys)
-    box_h, gap, col_w, box_w = 0.5, 0.16, 4.6, 3.3
-    row_h = 1.9 + max_tps * (box_h + gap)
+    box_h, gap, col_w, box_w = 0.78, 0.16, 4.6, 3.3
+    row_h = 1.7 + max_tps * (box_h + gap)
     fig = Figure(figsize=(10.5, 0.95 * row_h * len(journeys) + 1.0), layout="constrained")
     ax = fig.subplots()
     ax.set_xlim(-0.2, max(max_steps, 2) * col_w)
@@ -253,22 +253,31 @@ def flow_figure(result: ComparisonResult, design: str | None = None) -> Figure:
                 for part, colour in ((res, "#2ca02c"), (unres, "#ff7f0e"), (ab, "#d62728")):
                     if visits > 0 and part > 0:
                         wpart = box_w * part / visits
-                        ax.add_patch(FancyBboxPatch((left, yb), wpart, box_h * 0.2, boxstyle="square,pad=0", fc=colour))
+                        ax.add_patch(FancyBboxPatch((left, yb), wpart, box_h * 0.14, boxstyle="square,pad=0", fc=colour))
                         left += wpart
                 label = f"{r['touchpoint'].replace('_', ' ')}: {visits:,.0f}"
+                if float(r.get("switched", 0.0)) >= 0.5:
+                    label += f"  ({float(r['switched']):,.0f} after a silo switch)"
                 detail = f"{res:,.0f} resolved, {unres:,.0f} unresolved, {ab:,.0f} abandoned"
-                ax.text(x0 + 0.08, yb + box_h * 0.72, label, fontsize=_TEXT - 0.5, va="center")
-                ax.text(x0 + 0.08, yb + box_h * 0.40, detail, fontsize=_TEXT - 2, va="center", color="#444")
+                after = (
+                    f"then {float(r.get('retried', 0.0)):,.0f} tried again, "
+                    f"{float(r.get('gave_up', 0.0)):,.0f} gave up"
+                )
+                ax.text(x0 + 0.08, yb + box_h * 0.80, label, fontsize=_TEXT - 0.5, va="center")
+                ax.text(x0 + 0.08, yb + box_h * 0.55, detail, fontsize=_TEXT - 2, va="center", color="#444")
+                ax.text(x0 + 0.08, yb + box_h * 0.33, after, fontsize=_TEXT - 2, va="center", color="#444")
                 ys.append(yb + box_h / 2)
             rules = _step_rules(cfg, j, st)
+            retried = float(rows["retried"].sum()) if "retried" in rows else 0.0
+            gave_up = float(rows["gave_up"].sum()) if "gave_up" in rows else 0.0
             lines = [f"resolved -> {rules['resolved']}"]
             for outcome in ("unresolved", "abandoned"):
                 target = rules[outcome]
                 if target == "retry":
-                    target = f"retry ({100 * p_switch:.0f}% on another channel)"
+                    target = f"retry ({100 * p_switch:.0f}% try another channel)"
                 lines.append(f"{outcome} -> {target}")
-            lines.append(f"given up after {max_contacts} contacts")
-            y_rules = top - 0.9 - len(rows) * (box_h + gap) - 0.35
+            lines.append(f"{retried:,.0f} retries; {gave_up:,.0f} journeys given up (after {max_contacts} contacts)")
+            y_rules = top - 0.9 - len(rows) * (box_h + gap) - 0.05
             ax.text(x0, y_rules, "\n".join(lines), fontsize=_TEXT - 2, va="top", color="#333", linespacing=1.3)
             centres.append((x0, float(np.mean(ys)) if ys else top - 1.0))
         for (xa, ya), (xb, yb) in itertools.pairwise(centres):

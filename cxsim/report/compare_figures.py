@@ -253,15 +253,16 @@ def flow_figure(result: ComparisonResult, design: str | None = None) -> Figure:
                 for part, colour in ((res, "#2ca02c"), (unres, "#ff7f0e"), (ab, "#d62728")):
                     if visits > 0 and part > 0:
                         wpart = box_w * part / visits
-                        ax.add_patch(FancyBboxPatch((left, yb), wpart, box_h * 0.14, boxstyle="square,pad=0", fc=colour))
+                        ax.add_patch(
+                            FancyBboxPatch((left, yb), wpart, box_h * 0.14, boxstyle="square,pad=0", fc=colour)
+                        )
                         left += wpart
                 label = f"{r['touchpoint'].replace('_', ' ')}: {visits:,.0f}"
                 if float(r.get("switched", 0.0)) >= 0.5:
                     label += f"  ({float(r['switched']):,.0f} after a silo switch)"
                 detail = f"{res:,.0f} resolved, {unres:,.0f} unresolved, {ab:,.0f} abandoned"
                 after = (
-                    f"then {float(r.get('retried', 0.0)):,.0f} tried again, "
-                    f"{float(r.get('gave_up', 0.0)):,.0f} gave up"
+                    f"then {float(r.get('retried', 0.0)):,.0f} tried again, {float(r.get('gave_up', 0.0)):,.0f} gave up"
                 )
                 ax.text(x0 + 0.08, yb + box_h * 0.80, label, fontsize=_TEXT - 0.5, va="center")
                 ax.text(x0 + 0.08, yb + box_h * 0.55, detail, fontsize=_TEXT - 2, va="center", color="#444")

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from cxsim.intervals import paired_interval
 from cxsim.output import atomic_write_bytes
 from cxsim.sweeps.marker import read_failure, read_marker
 from cxsim.sweeps.plan import SweepPlan, plan_from_dir
@@ -207,17 +208,10 @@ def sweep_table(sweep_dir: Path, plan: SweepPlan | None = None) -> tuple[pd.Data
 
 
 def _t_interval(x: np.ndarray, level: float) -> tuple[float, float, float, float]:
-    from scipy import stats
-
-    n = x.size
-    if n == 0:
-        return math.nan, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, math.nan
-    sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / math.sqrt(n)
-    return mean, sd, mean - half, mean + half
+    """``(mean, sd, low, high)`` of values over seeds, through the package's one interval helper."""
+    mean, low, high, se = paired_interval(x, level)
+    sd = se * math.sqrt(x.size) if x.size >= 2 else math.nan
+    return mean, sd, low, high
 
 
 def by_point(table: pd.DataFrame, plan: SweepPlan, level: float = 0.95) -> pd.DataFrame | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "compose_config",
     "composition_error",
     "config_dir",
+    "gate",
     "group_options",
     "load_config",
     "new_entries",
@@ -144,6 +146,9 @@ def check_yaml_file(path: Path) -> None:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         text = f"{context}: {problem}" if context and problem else str(problem)
+        start = getattr(exc, "context_mark", None)
+        if mark is not None and start is not None and start.line != mark.line:
+            text += f" (it started at line {start.line + 1})"
         raise ConfigError([(f"{path}{line}", f"YAML syntax error: {text}")]) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([(str(path), f"cannot read the config file: {exc}")]) from exc
@@ -227,6 +232,27 @@ def _check_overrides(overrides: list[str]) -> None:
 def _field_type(f: dataclasses.Field[Any]) -> Any:
     factory = f.default_factory
     return factory if isinstance(factory, type) else None
+
+
+def _unknown_keys(node: Any, schema: Any, prefix: str) -> list[tuple[str, list[str]]]:
+    """Keys of ``node`` (a plain container) that the dataclass ``schema`` does not have."""
+    if not isinstance(node, dict):
+        return []
+    hints = typing.get_type_hints(schema)
+    out: list[tuple[str, list[str]]] = []
+    for k, v in node.items():
+        if k not in hints:
+            out.append((f"{prefix}{k}", list(hints)))
+            continue
+        t = hints[k]
+        if dataclasses.is_dataclass(t):
+            out += _unknown_keys(v, t, f"{prefix}{k}.")
+        elif typing.get_origin(t) is dict and isinstance(v, dict):
+            element = typing.get_args(t)[1]
+            if dataclasses.is_dataclass(element):
+                for name, entry in v.items():
+                    out += _unknown_keys(entry, element, f"{prefix}{k}.{name}.")
+    return out
 
 
 def _resolve(cfg: DictConfig) -> None:
@@ -322,23 +348,36 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
     if with_hydra:
         with open_dict(cfg):
             del cfg["hydra"]
-    _resolve(cfg)
-    try:
-        # "+key=value" may add keys anywhere; re-merging into the schema rejects keys the
-        # schema does not have (a typo such as +population.sise=5000) while dict-valued
-        # fields (segments, touchpoints, steps, preferences) still accept new entries.
-        OmegaConf.merge(OmegaConf.structured(CxConfig), OmegaConf.to_container(cfg))
-    except OmegaConfBaseException as exc:
-        raise composition_error(exc) from exc
-    if validate_it:
-        try:
-            validate(cfg)
-        except OmegaConfBaseException as exc:  # a key the overrides removed, a value of the wrong kind
-            raise composition_error(exc) from exc
-        from cxsim.memory import check_memory
-
-        check_memory(cfg)
+    gate(cfg, validate_it=validate_it)
     return cfg
+
+
+def gate(cfg: DictConfig, *, validate_it: bool = True) -> None:
+    """Everything a run will read, checked before anything runs (DESIGN D10).
+
+    Resolves every interpolation and mandatory value, rejects keys the schema does not have and,
+    with ``validate_it``, applies every validation rule and the memory estimate.
+
+    Raises:
+        ConfigError: naming the key (and the value) of the first kind of problem found.
+    """
+    _resolve(cfg)
+    # "+key=value" may add keys anywhere; keys the schema does not have (a typo such as
+    # +population.sise=5000) are refused, while dict-valued fields (segments, touchpoints,
+    # steps, preferences) still accept new entries.
+    unknown = _unknown_keys(OmegaConf.to_container(cfg, resolve=False), CxConfig, "")
+    if unknown:
+        key, known = unknown[0]
+        raise ConfigError([(key, f"unknown key {key.rsplit('.', 1)[-1]!r} (known here: {', '.join(known)})")])
+    if not validate_it:
+        return
+    try:
+        validate(cfg)
+    except OmegaConfBaseException as exc:  # a key the overrides removed, a value of the wrong kind
+        raise composition_error(exc) from exc
+    from cxsim.memory import check_memory
+
+    check_memory(cfg)
 
 
 def load_config(overrides: list[str] | None = None) -> DictConfig:

@@ -209,3 +209,23 @@ def test_output_files_respect_the_umask(tmp_path: Path, umask: int, mode: int) -
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "summary.json").stat().st_mode) == mode
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "population.size=${nope}"],
+        ["run", "economics.marketing_cost_per_day=1e308"],
+        ["compare", "compare.candidates=[nope]"],
+        ["run", "-m", "hydra.sweep.dir=/proc/cxsim-nope", "simulation.seed=1,2"],
+    ],
+)
+def test_bad_run_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    """``run``/``compare`` with a bad input: exit 2, one "cxsim: " line, no folder in the working directory."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cxsim: ") and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []

@@ -225,6 +225,22 @@ def test_hydra_overrides_are_valid_or_a_config_error(overrides: list[str]) -> No
         assert exc.problems
 
 
+_SOME_KEYS = st.sampled_from(
+    ["population.size", "journey.name", "scenario.title", "wom", "+x", "~journey", "journey.touchpoints.app",
+     "hydra.run.dir", "compare.candidates", "population.segments.mass", "+journey.touchpoints.k"]
+)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=12), st.tuples(_SOME_KEYS, st.text(max_size=8)).map(lambda t: f"{t[0]}={t[1]}")))
+def test_arbitrary_text_as_an_override_is_valid_or_a_config_error(override: str) -> None:
+    """Any string on the command line (non-ASCII, quotes, brackets, nothing): a config or a ConfigError."""
+    try:
+        compose_config([override], validate_it=True)
+    except ConfigError as exc:
+        assert exc.problems
+
+
 VALID_SCENARIO = """\
 # @package _global_
 scenario:

@@ -229,3 +229,10 @@ def test_bad_run_writes_nothing(
     err = capsys.readouterr().err
     assert err.startswith("cxsim: ") and len(err.strip().splitlines()) == 1, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_errors_of_an_added_entry_name_the_users_override() -> None:
+    """An added entry is merged as a whole, but its errors quote what the user typed."""
+    problems = _problems(["+journey.touchpoints.app.servers=abc"])
+    assert problems[0][0] == "journey.touchpoints.app.servers"
+    assert "+journey.touchpoints.app.servers=abc" in problems[0][1] and "'abc'" in problems[0][1]

@@ -329,7 +329,8 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
             or, with ``validate_it``, the config breaks a validation rule.
     """
     register_schema()
-    overrides = new_entries(list(overrides or []))
+    given = list(overrides or [])
+    overrides = new_entries(given)
     _check_clashes(overrides)
     _check_yaml_files(overrides)
     _check_overrides(overrides)
@@ -344,7 +345,12 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
     except ConfigError:
         raise
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise (_unknown_option(str(exc), overrides) or composition_error(exc)) from exc
+        err = _unknown_option(str(exc), overrides) or composition_error(exc)
+        for mine, theirs in zip(overrides, given, strict=True):
+            if mine != theirs and mine in str(err):  # say it in the user's words
+                key = theirs.split("=", 1)[0].lstrip("+")
+                err = ConfigError([(key, m.replace(mine, theirs)) for _, m in err.problems])
+        raise err from exc
     if with_hydra:
         with open_dict(cfg):
             del cfg["hydra"]

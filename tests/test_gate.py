@@ -236,3 +236,30 @@ def test_errors_of_an_added_entry_name_the_users_override() -> None:
     problems = _problems(["+journey.touchpoints.app.servers=abc"])
     assert problems[0][0] == "journey.touchpoints.app.servers"
     assert "+journey.touchpoints.app.servers=abc" in problems[0][1] and "'abc'" in problems[0][1]
+
+
+def test_cli_runs_with_a_touchpoint_added_on_the_command_line(tmp_path: Path) -> None:
+    """``cxsim run +journey.touchpoints.kiosk={...}`` (once "dict is not a subclass of TouchpointConfig") runs."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxsim.cli", "run", "+journey.touchpoints.kiosk={channel:digital,p_resolve:0.5}",
+         "+journey.journeys.support.steps.followup={touchpoints:[kiosk]}",
+         "journey.journeys.support.steps.resolve.on_unresolved=followup", "population.size=500",
+         "simulation.days=10", f"hydra.run.dir={out}"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    tps = pd.read_parquet(out / "touchpoints.parquet")
+    assert "kiosk" in set(tps["touchpoint"])
+    assert stat.S_IMODE((out / "summary.json").stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

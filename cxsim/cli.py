@@ -24,7 +24,14 @@ from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from cxsim.config.loading import compose_config, config_dir, register_schema, search_dirs, searchpath_override
+from cxsim.config.loading import (
+    compose_config,
+    config_dir,
+    new_entries,
+    register_schema,
+    search_dirs,
+    searchpath_override,
+)
 from cxsim.config.validation import ConfigError
 from cxsim.designs import design_configs, ignored_keys
 from cxsim.sweeps.job import sweep_job
@@ -174,6 +181,8 @@ def _check(overrides: list[str], multirun: bool, designs: bool = False, command:
                 cfg = compose_config(combo, validate_it=True)
                 if i == 0 and command:
                     notes += ignored_keys(command, combo, cfg)
+                if not command and len(cfg.compare.candidates):  # validate: also the designs compare would run
+                    design_configs(combo)
         _notes(notes)
     except ConfigError as exc:
         print(f"cxsim: {exc}", file=sys.stderr)
@@ -368,6 +377,9 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
     code = _check(overrides, multirun, designs=designs, command="compare" if designs else "run")
     if code:
         return code
+    code = _check_output_dir(overrides, multirun)
+    if code:
+        return code
     if multirun:
         from cxsim.sweeps.launch import finish_sweep, prepare_sweep
 
@@ -391,6 +403,21 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
     finally:
         sys.argv = saved
     return finish_sweep() if multirun else 0
+
+
+def _check_output_dir(overrides: list[str], multirun: bool) -> int:
+    """Exit code 2 with one message if the run or sweep folder cannot be written."""
+    from cxsim.output import output_dir_problem
+
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [o.split("=", 1)[1] for o in overrides if o.lstrip("+").startswith(f"{key}=")]
+    # the fixed part of the folder (Hydra's default is outputs/${now:...} or multirun/${now:...})
+    text = (given[-1] if given else ("multirun" if multirun else "outputs")).strip("'\"").split("${")[0]
+    problem = output_dir_problem(Path(text or "."))
+    if problem:
+        print(f"cxsim: cannot write the outputs: {key}={given[-1] if given else text}: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
 
 
 def _validate(args: list[str]) -> int:
@@ -418,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = args[0], args[1:]
     try:
-        rest = config_dir_args(rest)
+        rest = new_entries(config_dir_args(rest))
     except ConfigError as exc:
         print(f"cxsim: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -97,6 +97,20 @@ def design_configs(overrides: list[str], notes: list[str] | None = None) -> tupl
             raise ConfigError([(where, f"unknown scenario {name!r}; available: {listed}")])
         cfg = compose_config([*common, f"scenario={name}"], validate_it=True)
         cfgs.append(_design_wins(cfg, name, options[name], keys, notes))
+    seen: dict[str, str] = {}
+    for option, cfg in zip(names, cfgs, strict=True):
+        design = str(cfg.scenario.name)
+        if design in seen:
+            raise ConfigError(
+                [
+                    (
+                        f"scenario={option}",
+                        f"has the design name {design!r} of scenario={seen[design]}; "
+                        "every design of a comparison needs its own scenario.name",
+                    )
+                ]
+            )
+        seen[design] = option
     return cfgs[0], cfgs[1:]
 
 

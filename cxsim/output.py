@@ -22,7 +22,15 @@ from omegaconf import OmegaConf
 
 from cxsim.result import SimulationResult
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "git_commit", "package_versions", "run_meta", "write_run"]
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "git_commit",
+    "output_dir_problem",
+    "package_versions",
+    "run_meta",
+    "write_run",
+]
 
 _PACKAGES = ("cxsim", "mesa", "simpy", "numba", "numpy", "pandas", "pyarrow", "matplotlib", "hydra-core", "omegaconf")
 
@@ -33,6 +41,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # NOTE: mkstemp creates 0600 files; give the file the mode open() would (0666 & ~umask)
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -40,6 +50,33 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
+
+
+def output_dir_problem(target: Path) -> str | None:
+    """Why a run could not write into ``target`` (created if needed), or None if it can.
+
+    Nothing is left behind: the check creates and removes a temporary folder in the nearest
+    existing ancestor (or in ``target`` itself when it exists).
+    """
+    target = Path(target).expanduser().absolute()
+    probe = target
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a folder"
+    try:
+        tempfile.TemporaryDirectory(prefix=".cxsim-write-check-", dir=probe).cleanup()
+    except OSError as exc:
+        return f"cannot write into {probe}: {exc.strerror or exc}"
+    return None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -8,25 +8,33 @@ becomes a :class:`~cxsim.config.validation.ConfigError`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import typing
 from pathlib import Path
+from typing import Any
 
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf._utils import get_yaml_loader
 from omegaconf.errors import OmegaConfBaseException
 
 from cxsim.config.schema import CxConfig
 from cxsim.config.validation import ConfigError, validate
 
 __all__ = [
+    "check_yaml_file",
     "compose_config",
     "composition_error",
     "config_dir",
+    "gate",
     "group_options",
     "load_config",
+    "new_entries",
     "register_schema",
     "search_dirs",
     "searchpath_override",
@@ -115,6 +123,150 @@ def _unknown_option(msg: str, overrides: list[str]) -> ConfigError | None:
     return ConfigError([(group, f"unknown {group} {name!r} (no {group}/{name}.yaml); available: {listed}{extra}")])
 
 
+_yaml_ok: dict[tuple[Path, int, int], None] = {}
+
+
+def check_yaml_file(path: Path) -> None:
+    """Parse one YAML config file as OmegaConf does.
+
+    Raises:
+        ConfigError: a syntax error (unclosed bracket, tab, duplicate key, unsafe tag), reported as
+            ``FILE:LINE: <yaml's message>``.
+    """
+    st = path.stat()
+    stamp = (path, st.st_mtime_ns, st.st_size)
+    if stamp in _yaml_ok:
+        return
+    try:
+        with open(path, encoding="utf-8") as fh:
+            yaml.load(fh, Loader=get_yaml_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        text = f"{context}: {problem}" if context and problem else str(problem)
+        start = getattr(exc, "context_mark", None)
+        if mark is not None and start is not None and start.line != mark.line:
+            text += f" (it started at line {start.line + 1})"
+        raise ConfigError([(f"{path}{line}", f"YAML syntax error: {text}")]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([(str(path), f"cannot read the config file: {exc}")]) from exc
+    _yaml_ok[stamp] = None
+
+
+def _check_yaml_files(overrides: list[str]) -> None:
+    for root in (config_dir(), *search_dirs(overrides)):
+        for f in sorted(root.rglob("*.yaml")):
+            check_yaml_file(f)
+
+
+_ADD_TO_DICT = re.compile(
+    r"^\+(population\.segments|journey\.touchpoints|journey\.journeys\.[\w-]+\.steps|journey\.journeys)"
+    r"\.([\w-]+)((?:\.[\w-]+)*)=(.*)$",
+    re.DOTALL,
+)
+
+
+def new_entries(overrides: list[str]) -> list[str]:
+    """Rewrite ``+journey.touchpoints.kiosk={...}`` as ``+journey.touchpoints={kiosk:{...}}``.
+
+    Hydra cannot add an entry to a dict of structured configs (a touchpoint, segment, journey or
+    step) by its dotted key ("dict is not a subclass of TouchpointConfig"), but it merges a dict
+    into the container, which fills the new entry's defaults from the schema.
+    """
+    out = []
+    for o in overrides:
+        m = _ADD_TO_DICT.match(o)
+        if m:
+            container, name, rest, value = m.groups()
+            for part in reversed(rest.split(".")[1:]):
+                value = f"{{{part}:{value}}}"
+            o = f"+{container}={{{name}:{value}}}"
+        out.append(o)
+    return out
+
+
+_EMPTY_GROUPS = {
+    "population.segments": "segment",
+    "journey.touchpoints": "touchpoint",
+    "journey.journeys": "journey",
+}
+
+
+def _check_overrides(overrides: list[str]) -> None:
+    """Overrides Hydra accepts but that would not do what they say."""
+    for o in overrides:
+        key, _, value = o.partition("=")
+        bare = key.lstrip("+~")
+        what = _EMPTY_GROUPS.get(bare) or ("step" if re.fullmatch(r"journey\.journeys\.[\w-]+\.steps", bare) else None)
+        if what and value.strip() in ("{}", "[]", "null"):
+            raise ConfigError(
+                [
+                    (
+                        bare,
+                        f"{value.strip()} would leave no {what} (a run needs at least one); remove one entry with "
+                        f"~{bare}.NAME, or choose another option of the group",
+                    )
+                ]
+            )
+        if key.startswith("~") and "/" not in bare:
+            parent, _, leaf = bare.rpartition(".")
+            node: Any = CxConfig
+            for part in parent.split(".") if parent else []:
+                fields = {f.name: f for f in dataclasses.fields(node)} if dataclasses.is_dataclass(node) else {}
+                node = _field_type(fields[part]) if part in fields else None
+            if dataclasses.is_dataclass(node) and leaf in {f.name for f in dataclasses.fields(node)}:
+                where = "group" if not parent else "key"
+                raise ConfigError(
+                    [
+                        (
+                            bare,
+                            f"cannot delete the {where} {bare!r}: a deleted {where} falls back to schema defaults "
+                            "that differ from the shipped YAML; choose an option or set its keys instead",
+                        )
+                    ]
+                )
+
+
+def _field_type(f: dataclasses.Field[Any]) -> Any:
+    factory = f.default_factory
+    return factory if isinstance(factory, type) else None
+
+
+def _unknown_keys(node: Any, schema: Any, prefix: str) -> list[tuple[str, list[str]]]:
+    """Keys of ``node`` (a plain container) that the dataclass ``schema`` does not have."""
+    if not isinstance(node, dict):
+        return []
+    hints = typing.get_type_hints(schema)
+    out: list[tuple[str, list[str]]] = []
+    for k, v in node.items():
+        if k not in hints:
+            out.append((f"{prefix}{k}", list(hints)))
+            continue
+        t = hints[k]
+        if dataclasses.is_dataclass(t):
+            out += _unknown_keys(v, t, f"{prefix}{k}.")
+        elif typing.get_origin(t) is dict and isinstance(v, dict):
+            element = typing.get_args(t)[1]
+            if dataclasses.is_dataclass(element):
+                for name, entry in v.items():
+                    out += _unknown_keys(entry, element, f"{prefix}{k}.{name}.")
+    return out
+
+
+def _resolve(cfg: DictConfig) -> None:
+    """Resolve every interpolation and find every mandatory value left unset (``???``)."""
+    try:
+        OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except OmegaConfBaseException as exc:
+        key = getattr(exc, "full_key", None) or "overrides"
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "Missing mandatory value" in msg:
+            msg = "missing mandatory value (???): set it"
+        raise ConfigError([(str(key), f"cannot resolve: {msg}")]) from exc
+
+
 def register_schema() -> None:
     """Store the structured-config schema under the name the root config's defaults use."""
     ConfigStore.instance().store(name=SCHEMA_NAME, node=CxConfig)
@@ -146,6 +298,17 @@ def composition_error(exc: BaseException) -> ConfigError:
     g = _MISSING_GROUP.search(msg)
     if g and not key:
         key = g.group(1)
+    if "is not a subclass of" in msg:
+        return ConfigError(
+            [
+                (
+                    str(key),
+                    f"{msg.split(':')[0]}: add a new touchpoint, segment, journey or step as a whole, e.g. "
+                    "+journey.touchpoints.kiosk={channel:digital} or +journey.touchpoints={kiosk:{channel:digital}}, "
+                    "or put it in a YAML file of your own folder (--config-dir DIR)",
+                )
+            ]
+        )
     lines = []
     for ln in msg.splitlines():
         ln = ln.strip()
@@ -166,8 +329,11 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
             or, with ``validate_it``, the config breaks a validation rule.
     """
     register_schema()
-    overrides = list(overrides or [])
+    given = list(overrides or [])
+    overrides = new_entries(given)
     _check_clashes(overrides)
+    _check_yaml_files(overrides)
+    _check_overrides(overrides)
     with_hydra = any(o.lstrip("+~").startswith(("hydra.", "hydra/")) for o in overrides)
     try:
         if GlobalHydra.instance().is_initialized():
@@ -179,20 +345,45 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
     except ConfigError:
         raise
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise (_unknown_option(str(exc), overrides) or composition_error(exc)) from exc
+        err = _unknown_option(str(exc), overrides) or composition_error(exc)
+        for mine, theirs in zip(overrides, given, strict=True):
+            if mine != theirs and mine in str(err):  # say it in the user's words
+                key = theirs.split("=", 1)[0].lstrip("+")
+                err = ConfigError([(key, m.replace(mine, theirs)) for _, m in err.problems])
+        raise err from exc
     if with_hydra:
         with open_dict(cfg):
             del cfg["hydra"]
-    try:
-        # "+key=value" may add keys anywhere; re-merging into the schema rejects keys the
-        # schema does not have (a typo such as +population.sise=5000) while dict-valued
-        # fields (segments, touchpoints, steps, preferences) still accept new entries.
-        OmegaConf.merge(OmegaConf.structured(CxConfig), OmegaConf.to_container(cfg))
-    except OmegaConfBaseException as exc:
-        raise composition_error(exc) from exc
-    if validate_it:
-        validate(cfg)
+    gate(cfg, validate_it=validate_it)
     return cfg
+
+
+def gate(cfg: DictConfig, *, validate_it: bool = True) -> None:
+    """Everything a run will read, checked before anything runs (DESIGN D10).
+
+    Resolves every interpolation and mandatory value, rejects keys the schema does not have and,
+    with ``validate_it``, applies every validation rule and the memory estimate.
+
+    Raises:
+        ConfigError: naming the key (and the value) of the first kind of problem found.
+    """
+    _resolve(cfg)
+    # "+key=value" may add keys anywhere; keys the schema does not have (a typo such as
+    # +population.sise=5000) are refused, while dict-valued fields (segments, touchpoints,
+    # steps, preferences) still accept new entries.
+    unknown = _unknown_keys(OmegaConf.to_container(cfg, resolve=False), CxConfig, "")
+    if unknown:
+        key, known = unknown[0]
+        raise ConfigError([(key, f"unknown key {key.rsplit('.', 1)[-1]!r} (known here: {', '.join(known)})")])
+    if not validate_it:
+        return
+    try:
+        validate(cfg)
+    except OmegaConfBaseException as exc:  # a key the overrides removed, a value of the wrong kind
+        raise composition_error(exc) from exc
+    from cxsim.memory import check_memory
+
+    check_memory(cfg)
 
 
 def load_config(overrides: list[str] | None = None) -> DictConfig:

@@ -10,14 +10,35 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from cxsim.config.schema import OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY
 
-__all__ = ["ConfigError", "validate"]
+__all__ = ["LIMITS", "MAX_ABS_NUMBER", "ConfigError", "validate"]
 
 _SPECIAL_TARGETS = (OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY)
 _SUM_TOL = 1e-6
+
+# Sane upper bounds (inclusive). Beyond them a run cannot fit a machine or a number overflows
+# inside the kernels (MemoryError, numba TypingError, OverflowError) long after it started.
+LIMITS: dict[str, int] = {
+    "population.size": 50_000_000,  # people; the memory estimate may refuse less
+    "simulation.days": 36_500,  # 100 years
+    "simulation.warmup_days": 36_500,
+    "servers": 100_000,  # per touchpoint
+    "behaviour.max_contacts": 1_000,  # per journey step
+    "behaviour.retry_delay_days": 36_500,
+    "delay_days": 36_500,  # per journey step
+    "compare.replications": 100_000,
+    "compare.max_replications": 100_000,
+    "compare.horizon_days": 36_500,
+    "compare.robustness_horizons_days": 36_500,
+    "compare.n_jobs": 4_096,
+}
+# Every other number (money included: revenue, costs, capex, opex) must be finite with
+# |x| <= MAX_ABS_NUMBER; seeds have their own ranges.
+MAX_ABS_NUMBER = 1e12
+_SEEDS = ("simulation.seed", "compare.seed")
 
 
 class ConfigError(ValueError):
@@ -72,10 +93,23 @@ class _Checker:
         if self.number(key, value) and value < lo:
             self.fail(key, f"must be >= {lo}, got {value!r}")
 
+    def at_most(self, key: str, value: Any, hi: int, lo: int = 0) -> None:
+        """An integer in ``[lo, hi]``; only the upper bound is reported (other rules own the lower one)."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > hi:
+            self.fail(key, f"must be in [{lo:,}, {hi:,}], got {value!r}")
+
+    def text(self, key: str, value: Any, *, empty_ok: bool = True) -> None:
+        if not isinstance(value, str):
+            self.fail(key, f"must be a string, got {value!r}")
+        elif not empty_ok and not value.strip():
+            self.fail(key, f"must be a non-empty string, got {value!r}")
+
 
 def validate(cfg: DictConfig | Any) -> None:
     """Check a composed config; raise :class:`ConfigError` listing every problem found."""
     c = _Checker()
+    _texts(c, cfg)
+    _limits(c, cfg)
     _population(c, cfg)
     _journey(c, cfg)
     _behaviour(c, cfg.behaviour)
@@ -115,8 +149,59 @@ def validate(cfg: DictConfig | Any) -> None:
     c.nonneg("simulation.warmup_days", sim.warmup_days)
     if c.number("simulation.seed", sim.seed) and not 0 <= sim.seed < 2**63:
         c.fail("simulation.seed", f"must be an integer in [0, 2**63), got {sim.seed!r}")
+    _magnitudes(c, cfg)
     if c.problems:
         raise ConfigError(c.problems)
+
+
+def _texts(c: _Checker, cfg: Any) -> None:
+    """Fields the simulation never reads but the outputs and the report do."""
+    c.text("journey.name", cfg.journey.name, empty_ok=False)
+    c.text("journey.title", cfg.journey.title)
+    c.text("economics.currency", cfg.economics.currency, empty_ok=False)
+    c.text("scenario.name", cfg.scenario.name, empty_ok=False)
+    c.text("scenario.title", cfg.scenario.title, empty_ok=False)
+    c.text("scenario.description", cfg.scenario.description)
+
+
+def _numbers(node: Any, prefix: str) -> list[tuple[str, Any]]:
+    """``(dotted key, value)`` of every numeric leaf below ``node`` (a plain container)."""
+    if isinstance(node, dict):
+        return [kv for k, v in node.items() for kv in _numbers(v, f"{prefix}{k}.")]
+    if isinstance(node, list):
+        return [kv for i, v in enumerate(node) for kv in _numbers(v, f"{prefix.rstrip('.')}[{i}].")]
+    if isinstance(node, (int, float)) and not isinstance(node, bool):
+        return [(prefix.rstrip("."), node)]
+    return []
+
+
+def _limits(c: _Checker, cfg: Any) -> None:
+    """Upper bounds of the integers (:data:`LIMITS`) and ``|x| <= 1e12`` for every other number."""
+    lowest = {"population.size": 1, "simulation.days": 1, "behaviour.max_contacts": 1,
+              "behaviour.retry_delay_days": 1, "compare.replications": 2, "compare.max_replications": 2}  # fmt: skip
+    for key in ("population.size", "simulation.days", "simulation.warmup_days", "behaviour.max_contacts",
+                "behaviour.retry_delay_days", "compare.replications", "compare.max_replications",
+                "compare.horizon_days", "compare.n_jobs"):  # fmt: skip
+        group, name = key.split(".")
+        c.at_most(key, cfg[group][name], LIMITS[key], lowest.get(key, 0))
+    for i, h in enumerate(cfg.compare.robustness_horizons_days):
+        c.at_most(f"compare.robustness_horizons_days[{i}]", h, LIMITS["compare.robustness_horizons_days"])
+    for tname, tp in cfg.journey.touchpoints.items():
+        c.at_most(f"journey.touchpoints.{tname}.servers", tp.servers, LIMITS["servers"])
+    for jname, jt in cfg.journey.journeys.items():
+        for sname, st in jt.steps.items():
+            c.at_most(f"journey.journeys.{jname}.steps.{sname}.delay_days", st.delay_days, LIMITS["delay_days"], 1)
+
+
+def _magnitudes(c: _Checker, cfg: Any) -> None:
+    """``|x| <= MAX_ABS_NUMBER`` for every number without a rule of its own that already failed."""
+    tree = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    limited = {*LIMITS, *_SEEDS, *(k for k, _ in c.problems)}
+    for key, value in _numbers(tree, ""):
+        if key in limited or key.endswith((".servers", ".delay_days")) or key.startswith("compare.robustness"):
+            continue
+        if math.isfinite(value) and abs(value) > MAX_ABS_NUMBER:
+            c.fail(key, f"must be within [-{MAX_ABS_NUMBER:g}, {MAX_ABS_NUMBER:g}], got {value!r}")
 
 
 def _population(c: _Checker, cfg: Any) -> None:

@@ -1,4 +1,4 @@
-"""Memory a run will need, estimated from its config, against what the machine has (DESIGN D10).
+"""Memory a run will need, estimated from its config, against what the machine has.
 
 :func:`estimate_bytes` adds the interpreter and libraries, the people (bytes per person of the
 engine, from ``benchmarks/results/full.json``: the vector engine peaks at about 300-520 B per

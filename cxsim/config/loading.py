@@ -359,7 +359,7 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
 
 
 def gate(cfg: DictConfig, *, validate_it: bool = True) -> None:
-    """Everything a run will read, checked before anything runs (DESIGN D10).
+    """Everything a run will read, checked before anything runs.
 
     Resolves every interpolation and mandatory value, rejects keys the schema does not have and,
     with ``validate_it``, applies every validation rule and the memory estimate.

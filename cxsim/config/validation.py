@@ -1,4 +1,4 @@
-"""Semantic validation of a composed config: every rule a run's meaning depends on (DESIGN D4).
+"""Semantic validation of a composed config: every rule a run's meaning depends on.
 
 :func:`validate` collects every problem and raises one :class:`ConfigError` whose message
 lists them, each naming the config key path and the offending value. The CLI prints that

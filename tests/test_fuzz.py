@@ -162,7 +162,8 @@ def _delete(key: str) -> Any:
     def mutate(cfg: DictConfig) -> None:
         parent, _, leaf = key.rpartition(".")
         node = OmegaConf.select(cfg, parent) if parent else cfg
-        del node[leaf]
+        if isinstance(node, DictConfig) and leaf in node:  # an earlier mutation may have removed it
+            del node[leaf]
 
     return mutate
 

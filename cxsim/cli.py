@@ -34,6 +34,9 @@ from cxsim.config.loading import (
 )
 from cxsim.config.validation import ConfigError
 from cxsim.designs import design_configs, ignored_keys
+from cxsim.interrupts import Interrupted, as_interrupted, ignore_signals, stop_on_signals
+from cxsim.runfolder import RunFolder, run_dir_of, shown_dir
+from cxsim.runfolder import plan as plan_folder
 from cxsim.sweeps.job import sweep_job
 from cxsim.sweeps.plan import plan_jobs
 
@@ -174,7 +177,8 @@ def _check(overrides: list[str], multirun: bool, designs: bool = False, command:
         notes: list[str] = []
         for i, combo in enumerate(combos):
             if designs:
-                base, _ = design_configs(combo, notes if i == 0 else None)
+                base, cands = design_configs(combo, notes if i == 0 else None)
+                _check_compare_memory(base, 1 + len(cands))
                 if i == 0:
                     notes += ignored_keys("compare", combo, base)
             else:
@@ -191,6 +195,14 @@ def _check(overrides: list[str], multirun: bool, designs: bool = False, command:
         print(f"cxsim: invalid override: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
         return EXIT_CONFIG
     return 0
+
+
+def _check_compare_memory(base: Any, designs: int) -> None:
+    from cxsim.compare import CompareSettings
+    from cxsim.memory import check_compare_memory
+
+    s = CompareSettings.from_config(base)
+    check_compare_memory(base, designs, min(s.n_jobs, s.replications), s.replications, s.simulated_days)
 
 
 def print_comparison(result: Any) -> None:
@@ -248,7 +260,7 @@ def _notes(notes: list[str]) -> None:
 
 def compare_job(overrides: list[str], out_dir: Path) -> dict[str, Any]:
     """Run ``cxsim compare``: compose the designs, compare, write the outputs, print the answer."""
-    from cxsim.compare import CompareSettings, compare
+    from cxsim.compare import CompareSettings, compare, discard_kept_replications
     from cxsim.output import write_comparison
 
     for name in ("MESA", "matplotlib"):
@@ -263,15 +275,16 @@ def compare_job(overrides: list[str], out_dir: Path) -> dict[str, Any]:
         f"{min(s.n_jobs, s.replications)} worker(s) (rough estimate)",
         flush=True,
     )
-    result = compare(baseline, candidates)
+    result = compare(baseline, candidates, discard_kept=False)
     write_comparison(out_dir, result, baseline)
+    discard_kept_replications(result)  # the outputs are written: the kept replications are not needed
     print(
         f"cxsim compare: {baseline.journey.title or baseline.journey.name}: "
         f"{', '.join(str(c.scenario.title) for c in candidates)} against {baseline.scenario.title}; "
         f"{result.replications} replications in {_duration(result.wall_seconds)}"
     )
     print_comparison(result)
-    print(f"  outputs: {out_dir} (report.html)")
+    print(f"  outputs: {shown_dir(out_dir)} (report.html)")
     return result.summary()
 
 
@@ -332,7 +345,7 @@ def run_job(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     write_run(out_dir, cfg, result, wall, csv=bool(cfg.simulation.csv))
     print(f"cxsim run: {cfg.journey.name}, {cfg.population.size:,} people, seed {result.seed}, engine {result.engine}")
-    print_summary(result.summary, out_dir, wall)
+    print_summary(result.summary, shown_dir(out_dir), wall)
     return result.summary
 
 
@@ -369,10 +382,17 @@ def _hydra_compare(cfg: DictConfig) -> None:
 
 
 def _launch(args: list[str], app: Any, designs: bool) -> int:
-    """Validate every config the command would run, then hand the arguments to a Hydra app."""
+    """Validate every config the command would run, then hand the arguments to a Hydra app.
+
+    A single run or comparison is staged next to its folder and moved into place at the end
+    (:mod:`cxsim.runfolder`); Ctrl-C, SIGTERM and SIGHUP stop it with one line and exit code
+    128 + the signal (130, 143, 129).
+    """
     if any(a in ("-h", "--help") for a in args):
         print(_usage())
         return 0
+    overwrite = "--overwrite" in args
+    args = [a for a in args if a != "--overwrite"]
     overrides, multirun = _split_args(args)
     code = _check(overrides, multirun, designs=designs, command="compare" if designs else "run")
     if code:
@@ -380,29 +400,65 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
     code = _check_output_dir(overrides, multirun)
     if code:
         return code
+    folder: RunFolder | None = None
     if multirun:
+        if overwrite:
+            print(
+                "cxsim: --overwrite: a sweep (-m) is not overwritten: it resumes in its hydra.sweep.dir; "
+                "use a new hydra.sweep.dir or delete the old one",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
         from cxsim.sweeps.launch import finish_sweep, prepare_sweep
 
         args, code = prepare_sweep(args, overrides, kind="compare" if designs else "run")
         if code:
             return code
+    else:
+        try:
+            folder = plan_folder(run_dir_of(overrides), overwrite=overwrite)
+        except ConfigError as exc:
+            print(f"cxsim: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        args = [a for a in args if not a.lstrip("+").startswith("hydra.run.dir=")] + [folder.override()]
     saved = sys.argv
     sys.argv = ["cxsim", *args]
     try:
-        app()
-    except SystemExit as exc:  # Hydra gave up (e.g. a worker died): keep and collect what finished
-        if not multirun:
+        with stop_on_signals():
+            app()
+    except SystemExit as exc:  # Hydra reported a failed job (or a sweep's worker died)
+        if multirun:
+            return finish_sweep(crashed=exc.code not in (0, None))
+        _settle(folder)
+        return exc.code if isinstance(exc.code, int) else 1
+    except BaseException as exc:
+        stop = as_interrupted(exc)
+        if stop is None:
+            _settle(folder)
             raise
-        return finish_sweep(crashed=exc.code not in (0, None))
-    except KeyboardInterrupt:  # Ctrl-C: finished jobs are kept; the same command resumes
-        if not multirun:
-            raise
-        print("cxsim: interrupted; run the same command again to resume the sweep", file=sys.stderr)
-        finish_sweep(crashed=True)
-        return 130
+        if multirun:
+            print(f"cxsim: interrupted by {stop.name}; run the same command again to resume the sweep", file=sys.stderr)
+            finish_sweep(crashed=True)
+        else:
+            where = _settle(folder, stop)
+            kept = f"; {stop.detail}" if stop.detail else ""
+            shown = f"; no results written ({where}/error.json says why)" if where else ""
+            print(f"cxsim: interrupted by {stop.name}{kept}{shown}", file=sys.stderr)
+        return stop.exit_code
     finally:
         sys.argv = saved
-    return finish_sweep() if multirun else 0
+    if multirun:
+        return finish_sweep()
+    _settle(folder)
+    return 0
+
+
+def _settle(folder: RunFolder | None, stop: Interrupted | None = None) -> Path | None:
+    """Move a single run's staging folder into place (a second signal meanwhile is ignored)."""
+    if folder is None:
+        return None
+    with ignore_signals():
+        return folder.settle(stop)
 
 
 def _check_output_dir(overrides: list[str], multirun: bool) -> int:

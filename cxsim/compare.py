@@ -22,24 +22,28 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
 from cxsim import compare_tables as tables
 from cxsim.config.schema import CxConfig
 from cxsim.config.validation import ConfigError, validate
+from cxsim.interrupts import as_interrupted
 from cxsim.intervals import paired_interval
 from cxsim.money import CashFlows, cash_flows, discount_factors
 from cxsim.result import SimulationResult
+from cxsim.resume import ReplicationStore, discard, store_key
 from cxsim.simulation import simulate
+from cxsim.workers import WorkerPool
 
 __all__ = [
     "BENEFIT_DRIVERS",
@@ -51,6 +55,7 @@ __all__ = [
     "Design",
     "Ledger",
     "compare",
+    "discard_kept_replications",
     "discount_factors",
     "needs_more",
     "paired_interval",
@@ -126,6 +131,7 @@ class CompareSettings:
     n_jobs: int
     engine: str | None
     progress: bool
+    resume_dir: str = ""  # where finished replications are kept until the comparison ends ("" = nowhere)
 
     @classmethod
     def from_config(cls, cfg: Any, **overrides: Any) -> CompareSettings:
@@ -143,6 +149,7 @@ class CompareSettings:
             "n_jobs": int(c.n_jobs) or (os.cpu_count() or 1),
             "engine": None,
             "progress": bool(cfg.simulation.progress),
+            "resume_dir": str(c.get("resume_dir") or ""),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values["n_jobs"] == 0:
@@ -354,7 +361,7 @@ class _Progress:
         self.show, self.designs = show, designs
         self.tty = show and sys.stderr.isatty()
         self.bar = tqdm(total=total, desc="replications", unit="rep", leave=False) if self.tty else None
-        self.total, self.done, self.t0 = total, 0, time.perf_counter()
+        self.total, self.done, self.kept, self.t0 = total, 0, 0, time.perf_counter()
 
     def grow(self, total: int) -> None:
         self.total = total
@@ -362,13 +369,24 @@ class _Progress:
             self.bar.total = total
             self.bar.refresh()
 
-    def step(self) -> None:
+    def step(self, kept: bool = False) -> None:
+        """One more replication booked; ``kept``: read back from an earlier, stopped run."""
         self.done += 1
+        if kept:
+            self.kept += 1
+            self.t0 = time.perf_counter()  # the ETA is over the replications actually run
         if self.bar is not None:
             self.bar.update(1)
         elif self.show:
+            if kept:
+                print(
+                    f"cxsim compare: replication {self.done}/{self.total} kept from an earlier run",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                return
             elapsed = time.perf_counter() - self.t0
-            left = elapsed / self.done * (self.total - self.done)
+            left = elapsed / (self.done - self.kept) * (self.total - self.done)
             print(
                 f"cxsim compare: replication {self.done}/{self.total} done ({self.designs} designs, "
                 f"{elapsed:.0f} s so far, about {left:.0f} s to go)",
@@ -381,31 +399,54 @@ class _Progress:
             self.bar.close()
 
 
-def _run(ledger: Ledger, cfgs: list[Any], settings: CompareSettings) -> None:
-    """Run replications until the stopping rule is satisfied, booking each in order."""
+def _run(ledger: Ledger, cfgs: list[Any], settings: CompareSettings, store: ReplicationStore | None) -> None:
+    """Run replications until the stopping rule is satisfied, booking each in order.
+
+    Replications already in ``store`` are read back instead of run; each one run is kept there
+    as soon as it finishes. A stop (Ctrl-C, SIGTERM) kills the workers and raises
+    :class:`~cxsim.interrupts.Interrupted` saying how many replications are kept.
+    """
     s = settings
     report_days = s.warmup_days + s.horizon_days
     jobs = min(s.n_jobs, s.max_replications)
+    kept = set(store.seeds()) if store is not None else set()
+    describe = {"designs": [str(c.scenario.name) for c in cfgs], "engine": s.engine, "report_days": report_days}
     progress = _Progress(s.replications, s.progress, len(cfgs))
-    pool = Parallel(n_jobs=jobs, backend="loky", return_as="generator") if jobs > 1 else None
     done, target = 0, s.replications
-    try:
-        while done < target:
-            todo = range(done, target)
-            if pool is not None:
-                outputs: Iterable[list[SimulationResult]] = pool(
-                    delayed(replicate)(cfgs, s.seed + r, s.engine, report_days, jobs) for r in todo
+    with ExitStack() as stack:
+        pool: WorkerPool | None = None
+        try:
+            while done < target:
+                todo = range(done, target)
+                missing = [r for r in todo if s.seed + r not in kept]
+                if pool is None and jobs > 1 and len(missing) > 1:
+                    pool = stack.enter_context(WorkerPool(min(jobs, len(missing))))
+                args = ((cfgs, s.seed + r, s.engine, report_days, jobs) for r in missing)
+                runs: Iterator[list[SimulationResult]] = (
+                    pool.imap(replicate, args) if pool is not None else (replicate(*a) for a in args)
                 )
-            else:
-                outputs = (replicate(cfgs, s.seed + r, s.engine, report_days) for r in todo)
-            for r, results in zip(todo, outputs, strict=True):  # replication order, whatever the workers
-                ledger.book(r, s.seed + r, results)
-                progress.step()
-            done = target
-            target = needs_more(ledger, s, done)
-            progress.grow(target)
-    finally:
-        progress.close()
+                for r in todo:  # replication order, whatever the workers
+                    seed = s.seed + r
+                    results = store.load(seed) if store is not None and seed in kept else None
+                    from_store = results is not None
+                    if results is None:
+                        results = next(runs) if seed not in kept else replicate(cfgs, seed, s.engine, report_days)
+                        if store is not None and store.keep(seed, results, describe):
+                            kept.add(seed)
+                    ledger.book(r, seed, results)
+                    progress.step(kept=from_store)
+                done = target
+                target = needs_more(ledger, s, done)
+                progress.grow(target)
+        except BaseException as exc:
+            stop = as_interrupted(exc)
+            if stop is None:
+                raise
+            where = f" in {store.dir}; run the same command again to resume" if store is not None and kept else ""
+            stop.detail = f"{len(kept & {s.seed + r for r in range(target)})} of {target} replications kept{where}"
+            raise stop from None
+        finally:
+            progress.close()
 
 
 @dataclass(frozen=True)
@@ -431,6 +472,7 @@ class ComparisonResult:
     touchpoint_deltas: pd.DataFrame  # candidate, touchpoint, metric, baseline, design, delta, low, high
     robustness: pd.DataFrame  # candidate, horizon_days, npv mean/low/high, rank
     wall_seconds: float
+    kept_dir: str = ""  # where its replications are still kept (compare(discard_kept=False)), else ""
 
     @property
     def replications(self) -> int:
@@ -504,6 +546,7 @@ def compare(
     engine: str | None = None,
     progress: bool | None = None,
     n_jobs: int | None = None,
+    discard_kept: bool = True,
 ) -> ComparisonResult:
     """Compare a baseline design with candidate designs over paired replications.
 
@@ -520,6 +563,13 @@ def compare(
         progress: progress over replications: a bar on a terminal, a line per replication else.
         n_jobs: worker processes running replications (default ``compare.n_jobs``; 0 = one per
             CPU). Results do not depend on it.
+        discard_kept: delete the replications kept in ``compare.resume_dir`` once the comparison
+            has finished (pass False to delete them yourself, e.g. after the outputs are written,
+            with :func:`discard_kept_replications`).
+
+    Each finished replication is kept in ``compare.resume_dir`` (unless it is empty) under a hash
+    of the designs' configs and the code version, so the same comparison stopped part-way (Ctrl-C,
+    SIGTERM, a crash) and run again resumes with bit-identical results.
 
     The business case covers ``compare.horizon_days`` days (0: ``simulation.days`` minus the
     warm-up) after ``simulation.warmup_days`` days of warm-up that no KPI or cash flow counts.
@@ -549,7 +599,14 @@ def compare(
     rate = float(base_cfg.economics.discount_rate_annual)
     costs = (float(base_cfg.economics.cost_per_acquisition), float(base_cfg.economics.referral_reward))
     ledger = Ledger(designs, s, costs, rate)
-    _run(ledger, [d.cfg for d in designs], s)
+    cfgs = [d.cfg for d in designs]
+    store = None
+    if s.resume_dir:
+        key = store_key(cfgs, s.engine, s.simulated_days, s.warmup_days + s.horizon_days)
+        store = ReplicationStore(Path(s.resume_dir), key, [d.name for d in designs])
+    _run(ledger, cfgs, s, store)
+    if store is not None and discard_kept:
+        store.discard()
 
     return ComparisonResult(
         designs=tuple(designs),
@@ -571,4 +628,11 @@ def compare(
         touchpoint_deltas=tables.touchpoint_deltas(ledger, s.ci_level),
         robustness=tables.robustness_table(ledger, s.ci_level),
         wall_seconds=time.perf_counter() - t0,
+        kept_dir=str(store.dir) if store is not None and not discard_kept else "",
     )
+
+
+def discard_kept_replications(result: ComparisonResult) -> None:
+    """Delete the replications a finished comparison left kept (see ``compare(discard_kept=False)``)."""
+    if result.kept_dir:
+        discard(Path(result.kept_dir))

@@ -1,9 +1,11 @@
 """Memory a run will need, estimated from its config, against what the machine has.
 
 :func:`estimate_bytes` adds the interpreter and libraries, the people (bytes per person of the
-engine, from ``benchmarks/results/full.json``: the vector engine peaks at about 300-520 B per
-person, the agent engine at about 15 KB), the social network (``people x mean_degree`` edges,
-stored twice as 8-byte entries) and the per-day buffers. :func:`check_memory` refuses a run whose
+engine), the social network (``people x mean_degree`` 8-byte CSR entries, and as many again
+while it is built) and the per-day buffers. The vector engine's figures are fitted to
+``benchmarks/soak.py`` (peak resident memory of ``cxsim run`` at 1,000,000 and 10,000,000
+people: 577 MB and 2.72 GB, i.e. ~330 MB + 257 B per person at mean degree 10); the agent
+engine's ~15 KB per person is from ``benchmarks/results/full.json``. :func:`check_memory` refuses a run whose
 estimate exceeds :func:`available_bytes` (``MemAvailable`` of ``/proc/meminfo``; no check where
 that is unknown).
 """
@@ -15,11 +17,18 @@ from typing import Any
 
 from cxsim.config.validation import ConfigError
 
-__all__ = ["BYTES_PER_PERSON", "available_bytes", "check_memory", "estimate_bytes"]
+__all__ = [
+    "BYTES_PER_PERSON",
+    "available_bytes",
+    "check_compare_memory",
+    "check_memory",
+    "estimate_bytes",
+    "estimate_compare_bytes",
+]
 
-BASE_BYTES = 300 * 2**20  # Python, numpy, numba, pandas, Hydra: measured ~220-290 MB before the first person
-BYTES_PER_PERSON = {"vector": 520, "agent": 15_500}  # peak RSS per person, benchmarks/results/full.json
-NETWORK_BYTES_PER_EDGE = 8 * 2  # CSR: each undirected edge is stored twice, 8-byte indices
+BASE_BYTES = 330 * 2**20  # Python, numpy, numba, pandas, Hydra and the compiled kernels (soak fit)
+BYTES_PER_PERSON = {"vector": 100, "agent": 15_500}  # peak RSS per person besides the network
+NETWORK_BYTES_PER_EDGE = 8 * 2  # per neighbour: the 8-byte CSR entry, and its sort key while the network is built
 DAY_BYTES_PER_COLUMN = 8 * 64  # the day's record and per-touchpoint statistics: ~64 float64 columns
 
 
@@ -76,6 +85,49 @@ def check_memory(cfg: Any) -> None:
                     f"{int(cfg.population.size):,} people with the {_engine(cfg)} engine need about {_gb(need)} "
                     f"(estimate) but this machine has {_gb(have)} available; use fewer people"
                     + (" or simulation.engine=vector" if _engine(cfg) != "vector" else ""),
+                )
+            ]
+        )
+
+
+# What the comparison's parent keeps per design-replication: the daily rows of its KPIs (every
+# daily column, simulated days) until booked, then the kept window and the tidy tables.
+COMPARE_BYTES_PER_DESIGN_DAY = 8 * 80
+
+
+def estimate_compare_bytes(cfg: Any, designs: int, workers: int, replications: int, simulated_days: int) -> int:
+    """Peak memory (bytes) of a comparison: the parent plus ``workers`` processes at once.
+
+    Each worker is an interpreter of its own simulating one design at a time, so it needs what
+    one run needs (:func:`estimate_bytes` at the simulated length); the parent holds every
+    replication's tables.
+    """
+    from omegaconf import OmegaConf
+
+    one = OmegaConf.merge(cfg, {"simulation": {"days": simulated_days, "warmup_days": 0}})
+    worker = estimate_bytes(one)
+    tables = designs * replications * simulated_days * COMPARE_BYTES_PER_DESIGN_DAY
+    if workers <= 1:  # the parent simulates itself
+        return worker + tables
+    return BASE_BYTES + tables + workers * worker
+
+
+def check_compare_memory(cfg: Any, designs: int, workers: int, replications: int, simulated_days: int) -> None:
+    """Refuse a comparison whose workers together cannot fit in the available memory.
+
+    Raises:
+        ConfigError: naming ``compare.n_jobs`` (fewer workers need less) with both figures.
+    """
+    need = estimate_compare_bytes(cfg, designs, workers, replications, simulated_days)
+    have = available_bytes()
+    if have is not None and need > have:
+        raise ConfigError(
+            [
+                (
+                    "compare.n_jobs",
+                    f"{workers} worker(s) simulating {int(cfg.population.size):,} people each need about {_gb(need)} "
+                    f"together (estimate) but this machine has {_gb(have)} available; use fewer workers "
+                    "(compare.n_jobs=1 needs the least) or fewer people",
                 )
             ]
         )

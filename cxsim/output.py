@@ -25,6 +25,7 @@ from cxsim.result import SimulationResult
 __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
+    "current_umask",
     "git_commit",
     "output_dir_problem",
     "package_versions",
@@ -42,7 +43,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # NOTE: mkstemp creates 0600 files; give the file the mode open() would (0666 & ~umask)
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
@@ -52,7 +53,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's umask (files get ``0o666 & ~umask``, folders ``0o777 & ~umask``)."""
     mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
     os.umask(mask)
     return mask

@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 
 from cxsim.sweeps import dataset as collect_mod
 from cxsim.sweeps.job import job_threads
-from cxsim.sweeps.marker import MARKER, config_hash, is_complete, read_marker, write_failure, write_marker
+from cxsim.sweeps.marker import FAILURE, MARKER, config_hash, is_complete, read_marker, write_failure, write_marker
 from cxsim.sweeps.plan import plan_from_overrides, plan_jobs
 
 
@@ -66,9 +66,9 @@ def test_config_hash_ignores_the_progress_bar_only() -> None:
 def test_marker_replaces_an_earlier_failure(tmp_path: Path) -> None:
     cfg = {"simulation": {"seed": 1}}
     write_failure(tmp_path, cfg, ValueError("disk full\nmore"), kind="run", seed=1)
-    assert json.loads((tmp_path / ".cxsim-failed.json").read_text())["message"] == "ValueError: disk full"
+    assert json.loads((tmp_path / FAILURE).read_text())["message"] == "ValueError: disk full"
     write_marker(tmp_path, cfg)
-    assert not (tmp_path / ".cxsim-failed.json").exists()
+    assert not (tmp_path / FAILURE).exists()
 
 
 def test_typed_columns() -> None:

@@ -296,6 +296,7 @@ class CompareConfig:
     horizon_days: int = 0  # business-case days after the warm-up, ≥ 0 (0: simulation.days)
     robustness_horizons_days: list[int] = field(default_factory=list)  # NPV and ranking also at these horizons, ≥ 1
     n_jobs: int = 0  # worker processes for replications; 0 = one per CPU, 1 = in this process
+    resume_dir: str = ""  # finished replications are kept here until the comparison ends ("" = not kept)
 
 
 @dataclass

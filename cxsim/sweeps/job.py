@@ -1,7 +1,8 @@
 """One job of a sweep, the same under every launcher: skip if done, share the cores, record.
 
 :func:`sweep_job` wraps the work of a ``cxsim run`` or ``cxsim compare`` job. Outside a
-multirun it just does the work. Inside one it
+multirun it does the work and writes the completion marker (or, if the work raised, the
+failure record) into the run's staging folder (:mod:`cxsim.runfolder`). Inside one it
 
 1. skips the job if its folder already holds a completion marker for this very config
    (resume), and refuses it if the marker is for another config;
@@ -85,10 +86,16 @@ def sweep_job(cfg: DictConfig, out_dir: Path, work: Callable[[], T], *, kind: st
         SweepConflict: ``out_dir`` holds a finished job of another config.
     """
     hc = HydraConfig.get()
-    if hc.mode != RunMode.MULTIRUN:
-        return work()
     out_dir = Path(out_dir)
     seed = int(cfg.compare.seed if kind == "compare" else cfg.simulation.seed)
+    if hc.mode != RunMode.MULTIRUN:  # a single run: its folder is staged (cxsim.runfolder)
+        try:
+            single = work()
+        except Exception as exc:
+            write_failure(out_dir, cfg, exc, kind=kind, seed=seed)
+            raise
+        write_marker(out_dir, cfg, kind=kind, seed=seed)
+        return single
     marker = read_marker(out_dir)
     if marker is not None:
         if marker.get("config_hash") == config_hash(cfg):

@@ -3,8 +3,10 @@
 A marker is ``.cxsim-complete.json``, written last and atomically (temp file + rename) once
 every other file of the job is in place. It holds a hash of the job's resolved config, so a
 later command can tell "this folder already holds exactly this job" (skip it) from "this
-folder holds a different job" (refuse to mix them). A job that raised leaves
-``.cxsim-failed.json`` instead, with the error message; it is not complete and is run again.
+folder holds a different job" (refuse to mix them). A job that raised or was interrupted
+leaves ``error.json`` instead, with the error message (and the traceback, for a crash); it is
+not complete and is run again. The same two files mark single runs and comparisons
+(:mod:`cxsim.runfolder`) and sweep jobs.
 
 The API is deliberately tiny: :func:`write_marker` and :func:`is_complete`, plus
 :func:`read_marker` and :func:`config_hash` for callers that need to explain a mismatch.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ __all__ = [
 ]
 
 MARKER = ".cxsim-complete.json"
-FAILURE = ".cxsim-failed.json"
+FAILURE = "error.json"
 
 # Keys that change how a run is shown, never what it computes: left out of the hash so that
 # e.g. resuming with the progress bar off still recognises finished jobs.
@@ -87,11 +90,22 @@ def write_marker(job_dir: Path, cfg: DictConfig | dict[str, Any], **extra: Any) 
     return path
 
 
-def write_failure(job_dir: Path, cfg: DictConfig | dict[str, Any], error: BaseException, **extra: Any) -> Path:
-    """Record that the job for ``cfg`` in ``job_dir`` raised ``error`` (one-line message kept)."""
+def write_failure(job_dir: Path, cfg: DictConfig | dict[str, Any] | None, error: BaseException, **extra: Any) -> Path:
+    """Record that the job for ``cfg`` in ``job_dir`` raised ``error``.
+
+    The record holds a one-line ``message``, the ``error`` type, the config hash (None when the
+    job never had a config) and, for errors that are not interrupts, the ``traceback``.
+    """
     lines = str(error).strip().splitlines()
     message = f"{type(error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
-    record = {"config_hash": config_hash(cfg), "message": message, "error": type(error).__name__, **extra}
+    record: dict[str, Any] = {
+        "config_hash": config_hash(cfg) if cfg is not None else None,
+        "message": message,
+        "error": type(error).__name__,
+    }
+    if isinstance(error, Exception):
+        record["traceback"] = "".join(traceback.format_exception(error))
+    record.update(extra)
     path = Path(job_dir) / FAILURE
     atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return path

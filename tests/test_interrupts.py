@@ -1,0 +1,171 @@
+"""The command line under interrupts, kills and existing folders (issue 10, items 3-5).
+
+Every test here starts ``cxsim`` as a separate process and stops it the way a user or a batch
+scheduler would: Ctrl-C (SIGINT), SIGTERM, or asking for a folder that already holds results.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cxsim.sweeps.marker import FAILURE, MARKER
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+RUN = ["run", "population.size=1500", "simulation.days=30", "simulation.warmup_days=0", "simulation.progress=false"]
+
+
+def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cxsim.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cxsim.cli", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(condition: object, proc: subprocess.Popen[str], timeout: float = 300) -> None:
+    end = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        assert proc.poll() is None, f"cxsim ended before the test could stop it: {proc.communicate()}"
+        assert time.monotonic() < end, "timed out waiting for cxsim to get going"
+        time.sleep(0.05)
+
+
+def _files(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_existing_results_refused_then_overwritten(tmp_path: Path) -> None:
+    first = _cli([*RUN, "hydra.run.dir=out"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    out = tmp_path / "out"
+    assert (out / MARKER).exists() and (out / "summary.json").exists()
+    assert not list(tmp_path.glob(".out.partial-*"))  # the staging folder was moved, not copied
+    (out / "daily.csv").write_text("a stale table from another seed")
+    before = _files(out)
+
+    again = _cli([*RUN, "simulation.seed=7", "hydra.run.dir=out"], tmp_path)
+    assert again.returncode == 2
+    assert "already holds a run's results" in again.stderr and "--overwrite" in again.stderr
+    assert "Traceback" not in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    assert _files(out) == before  # refused: nothing touched
+
+    over = _cli([*RUN, "simulation.seed=7", "hydra.run.dir=out", "--overwrite"], tmp_path)
+    assert over.returncode == 0, over.stderr
+    assert not (out / "daily.csv").exists()  # the old results went first: nothing stale mixed in
+    assert json.loads((out / "run_meta.json").read_text())["seed"] == 7
+    assert f"outputs: {out}" in over.stdout  # the final folder, not the staging one
+
+
+def test_sweeps_are_not_overwritten(tmp_path: Path) -> None:
+    out = _cli([*RUN, "-m", "simulation.seed=1,2", "--overwrite"], tmp_path)
+    assert out.returncode == 2 and "resumes in its hydra.sweep.dir" in out.stderr
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_run_cleanly(tmp_path: Path) -> None:
+    """SIGTERM mid-run: one line, exit 143, and a folder with no results that says why."""
+    proc = _start(["run", "population.size=300000", "simulation.days=365", "hydra.run.dir=big"], tmp_path)
+    _wait_for(lambda: any((p / ".hydra").is_dir() for p in tmp_path.glob(".big.partial-*")), proc)
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    stopped = time.monotonic() - t0
+    assert proc.returncode == 143, err
+    assert stopped < 10, f"took {stopped:.1f} s to stop"
+    assert "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    assert line.startswith("cxsim: interrupted by SIGTERM") and "error.json" in line
+    big = tmp_path / "big"
+    assert sorted(p.name for p in big.iterdir()) == [".hydra", "cli.log", FAILURE]
+    record = json.loads((big / FAILURE).read_text())
+    assert record["interrupted"] is True and record["message"] == "interrupted by SIGTERM"
+    assert not list(tmp_path.glob(".big.partial-*"))
+
+
+def _live_children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            after = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(after[1]) == pid and after[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+COMPARE = [
+    "compare",
+    "population.size=3000",
+    "compare.horizon_days=365",
+    "compare.robustness_horizons_days=[]",
+    "compare.replications=12",
+    "compare.candidates=[better_app]",
+    "compare.n_jobs=2",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_keeps_replications_and_the_rerun_is_bit_identical(tmp_path: Path) -> None:
+    """Ctrl-C part-way: workers stopped, one line, exit 130; the same command resumes bit for bit."""
+    store = tmp_path / "store"
+    reference = _cli([*COMPARE, f"compare.resume_dir={tmp_path / 'other'}", "hydra.run.dir=reference"], tmp_path)
+    assert reference.returncode == 0, reference.stderr
+    command = [*COMPARE, f"compare.resume_dir={store}", "hydra.run.dir=resumed"]
+
+    proc = _start(command, tmp_path)
+    _wait_for(lambda: len(list(store.glob("*/seed-*"))) >= 1, proc)
+    workers = _live_children(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "leaked" not in err
+    (line,) = [x for x in err.strip().splitlines() if not x.startswith("cxsim compare: replication")]
+    assert line.startswith("cxsim: interrupted by Ctrl-C; ") and " of 12 replications kept in " in line
+    kept = len(list(store.glob("*/seed-*")))
+    assert 1 <= kept < 12
+    assert f"{kept} of 12 replications kept" in line
+    assert len(workers) >= 2  # two workers (and multiprocessing's resource tracker)
+    end = time.monotonic() + 10
+    while [p for p in workers if _alive(p)] and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not [p for p in workers if _alive(p)], "worker processes outlived the interrupted comparison"
+    assert sorted(p.name for p in (tmp_path / "resumed").iterdir()) == [".hydra", "cli.log", FAILURE]
+
+    rerun = _cli(command, tmp_path)  # the same command: the interrupted folder is replaced, work resumed
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stderr.count("kept from an earlier run") == kept
+    a, b = tmp_path / "reference", tmp_path / "resumed"
+    for name in ("comparison.parquet", "comparison.csv", "trajectories.parquet", "touchpoint_deltas.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    sa, sb = (json.loads((d / "summary.json").read_text()) for d in (a, b))
+    sa.pop("wall_seconds"), sb.pop("wall_seconds")
+    assert sa == sb
+    assert not store.exists()  # finished: nothing kept
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

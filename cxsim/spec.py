@@ -93,6 +93,9 @@ class ModelSpec:
     tp_cv: np.ndarray  # (T,)
     tp_open: np.ndarray  # (T,)
     tp_close: np.ndarray  # (T,)
+    tp_prof_n: np.ndarray  # (T,) intervals of the arrival profile, 0: uniform over the opening hours
+    tp_prof_edges: np.ndarray  # (T, Kmax + 1) interval edges, minutes of the day
+    tp_prof_cum: np.ndarray  # (T, Kmax + 1) cumulative share of arrivals at each edge, 0 ... 1
     tp_quality: np.ndarray  # (T, 3)
     tp_kano: np.ndarray  # (T,)
     tp_p_resolve: np.ndarray  # (T,)
@@ -169,6 +172,9 @@ class ModelSpec:
             cv=self.tp_cv,
             open=self.tp_open,
             close=self.tp_close,
+            prof_n=self.tp_prof_n,
+            prof_edges=self.tp_prof_edges,
+            prof_cum=self.tp_prof_cum,
             quality=self.tp_quality,
             kano=self.tp_kano,
             p_resolve=self.tp_p_resolve,
@@ -293,7 +299,27 @@ def _touchpoint_fields(jny: Any, channels: tuple[str, ...]) -> dict[str, Any]:
         "tp_p_wow": _arr([t.p_wow for t in tps]),
         "tp_cost": _arr([t.cost_per_contact for t in tps]),
         "tp_staff_cost": _arr([t.staff_cost_per_server_day for t in tps]),
+        **_profile_fields(tps),
     }
+
+
+def _profile_fields(tps: list[Any]) -> dict[str, np.ndarray]:
+    """The arrival profiles as interval edges and cumulative shares (see ``profile_minute``)."""
+    n = np.array([len(t.arrival_profile) for t in tps], dtype=np.int64)
+    width = int(n.max()) + 1 if n.size else 1
+    edges = np.zeros((len(tps), width))
+    cum = np.zeros((len(tps), width))
+    for k, t in enumerate(tps):
+        if n[k] == 0:
+            continue
+        w = np.array([float(x) for x in t.arrival_profile])
+        e = np.minimum(float(t.open_min) + float(t.interval_min) * np.arange(n[k] + 1), float(t.close_min))
+        e[-1] = float(t.close_min)
+        mass = np.cumsum(w * np.diff(e))
+        edges[k, : n[k] + 1] = e
+        cum[k, 1 : n[k] + 1] = mass / mass[-1]
+        cum[k, n[k]] = 1.0
+    return {"tp_prof_n": n, "tp_prof_edges": edges, "tp_prof_cum": cum}
 
 
 def _target_code(target: str, step_global: dict[str, int]) -> int:

@@ -142,6 +142,10 @@ class TouchpointConfig:
     cost_per_contact: float = 0.0  # currency, ≥ 0
     staff_cost_per_server_day: float = 0.0  # currency per server per opening day, ≥ 0
     patience_factor: float = 1.0  # mean patience here = segment's patience_mean_min x this, > 0
+    interval_min: float = 60.0  # intraday interval of arrival_profile, minutes, (0, close_min - open_min]
+    # relative arrival weights per interval from open_min (each ≥ 0, not all 0); one per interval,
+    # the last one may be shorter (it ends at close_min). Empty: arrivals uniform over the opening hours.
+    arrival_profile: list[float] = field(default_factory=list)
 
 
 @dataclass

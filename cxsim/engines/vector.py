@@ -236,6 +236,9 @@ def _plan_visits(
     tp_channel = tps.channel
     tp_open = tps.open
     tp_close = tps.close
+    tp_prof_n = tps.prof_n
+    tp_prof_edges = tps.prof_edges
+    tp_prof_cum = tps.prof_cum
     tp_dist = tps.dist
     tp_mean = tps.mean
     tp_cv = tps.cv
@@ -258,6 +261,9 @@ def _plan_visits(
             tp_channel,
             tp_open,
             tp_close,
+            tp_prof_n,
+            tp_prof_edges,
+            tp_prof_cum,
             tp_dist,
             tp_mean,
             tp_cv,

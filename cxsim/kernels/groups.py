@@ -56,6 +56,9 @@ class Touchpoints(NamedTuple):
     cv: np.ndarray  # (T,)
     open: np.ndarray  # (T,) opening minute of the day
     close: np.ndarray  # (T,) closing minute of the day
+    prof_n: np.ndarray  # (T,) intervals of the arrival profile (0: uniform over the opening hours)
+    prof_edges: np.ndarray  # (T, Kmax + 1) interval edges, minutes of the day
+    prof_cum: np.ndarray  # (T, Kmax + 1) cumulative share of the day's arrivals at each edge
     quality: np.ndarray  # (T, 3) performance per dimension
     kano: np.ndarray  # (T,) KANO_* code
     p_resolve: np.ndarray  # (T,)

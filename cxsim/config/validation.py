@@ -282,10 +282,13 @@ def _journey(c: _Checker, cfg: Any) -> None:
         key = f"journey.touchpoints.{tname}"
         if tp.channel not in channels:
             c.fail(f"{key}.channel", f"unknown channel {tp.channel!r} (journey.channels: {channels})")
+        scheduled = len(tp.server_schedule) > 0
+        if scheduled and not tp.staffed:
+            c.fail(f"{key}.server_schedule", "a self-service touchpoint (staffed: false) has no servers to schedule")
         if c.number(f"{key}.servers", tp.servers):
             if tp.servers < 0:
                 c.fail(f"{key}.servers", f"negative capacity: {tp.servers!r}")
-            elif tp.staffed and tp.servers < 1:
+            elif tp.staffed and tp.servers < 1 and not scheduled:
                 c.fail(f"{key}.servers", f"a staffed touchpoint needs at least 1 server, got {tp.servers!r}")
             elif not tp.staffed and tp.servers != 0:
                 c.fail(
@@ -331,6 +334,7 @@ def _profile(c: _Checker, key: str, tp: Any) -> None:
         most = LIMITS["intervals"]
         c.fail(f"{key}.interval_min", f"gives {n:,} intervals a day; at most {most:,}, got {tp.interval_min!r}")
         return
+    _schedule(c, key, tp)
     weights = list(tp.arrival_profile)
     if not weights:
         return
@@ -347,6 +351,25 @@ def _profile(c: _Checker, key: str, tp: Any) -> None:
         c.fail(pkey, f"weights must be >= 0, got {weights}")
     elif not any(w > 0 for w in weights):
         c.fail(pkey, f"at least one weight must be > 0, got {weights}")
+
+
+def _schedule(c: _Checker, key: str, tp: Any) -> None:
+    """``server_schedule``: servers on duty (>= 1) in each interval of the opening hours."""
+    counts = list(tp.server_schedule)
+    if not counts or not tp.staffed:
+        return
+    skey = f"{key}.server_schedule"
+    n = profile_intervals(tp.open_min, tp.close_min, tp.interval_min)
+    if len(counts) != n:
+        c.fail(
+            skey,
+            f"needs one count of servers per {tp.interval_min:g}-minute interval of the opening hours "
+            f"({tp.open_min:g}-{tp.close_min:g}: {n} intervals), got {len(counts)}",
+        )
+    elif any(x < 1 for x in counts):
+        c.fail(skey, f"every interval needs at least 1 server on duty, got {counts}")
+    elif any(x > LIMITS["servers"] for x in counts):
+        c.fail(skey, f"at most {LIMITS['servers']:,} servers in an interval, got {max(counts)!r}")
 
 
 def profile_intervals(open_min: float, close_min: float, interval_min: float) -> int:

@@ -58,7 +58,7 @@ from cxsim.kernels.wom import (
 )
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
-from cxsim.queueing import _fifo_waits
+from cxsim.queueing import _fifo_waits, _shift_waits
 from cxsim.spec import ModelSpec
 
 __all__ = ["PARALLEL_MIN_PEOPLE", "People", "VectorModel", "new_people"]
@@ -309,7 +309,13 @@ def _serve(v: Visits, tps: Touchpoints) -> None:
                 a[c] = v_arrival[n]
                 c += 1
         here = here[np.argsort(a, kind="mergesort")]  # stable: ties stay in person order
-        waits, abandoned = _fifo_waits(v_arrival[here], v_service[here], v_patience[here], tps.servers[tp])
+        ns = tps.sched_n[tp]
+        if ns > 0:
+            waits, abandoned = _shift_waits(
+                v_arrival[here], v_service[here], v_patience[here], tps.sched_edges[tp, :ns], tps.sched[tp, :ns]
+            )
+        else:
+            waits, abandoned = _fifo_waits(v_arrival[here], v_service[here], v_patience[here], tps.servers[tp])
         for c in range(m):
             v_wait[here[c]] = waits[c]
             v_abandoned[here[c]] = abandoned[c]

@@ -72,6 +72,11 @@ def test_short_last_interval_and_flat_profile_is_uniform() -> None:
         assert profile_minute(u, edges, cum, 7) == pytest.approx(arrival_minute(480.0, 1080.0, u), abs=1e-9)
 
 
+def test_interval_is_unused_without_profile_or_schedule() -> None:
+    """A touchpoint open for 30 minutes with the default 60-minute interval is fine without a profile."""
+    load_config([f"{CC}.open_min=600", f"{CC}.close_min=630", f"{CC}.arrival_profile=[]"])
+
+
 def test_no_profile_means_what_it_meant() -> None:
     """Without a profile the spec holds none and the draw stays the uniform one (old configs)."""
     spec = compile_spec(load_config(["journey=queue_lab", "population=queue_lab"]))
@@ -113,6 +118,7 @@ BAD = [
     ("interval-0", [f"{CC}.interval_min=0"], f"{CC}.interval_min", "got 0"),
     ("interval-too-long", [f"{CC}.interval_min=601"], f"{CC}.interval_min", "601"),
     ("too-many-intervals", [f"{CC}.interval_min=0.01"], f"{CC}.interval_min", "intervals a day"),
+    ("hours-changed", [f"{CC}.close_min=1200"], f"{CC}.arrival_profile", "12 intervals"),
 ]
 
 

@@ -310,8 +310,8 @@ def _journey(c: _Checker, cfg: Any) -> None:
         c.nonneg(f"{key}.cost_per_contact", tp.cost_per_contact)
         c.nonneg(f"{key}.staff_cost_per_server_day", tp.staff_cost_per_server_day)
         c.positive(f"{key}.patience_factor", tp.patience_factor)
-        if ok_open and ok_close and tp.open_min < tp.close_min:
-            _profile(c, key, tp)
+        if ok_open and ok_close and 0 <= tp.open_min < tp.close_min <= 1440:
+            _profile(c, key, tp)  # intervals only make sense within valid opening hours
     if len(jny.journeys) == 0:
         c.fail("journey.journeys", "needs at least one journey")
     onboarding = [j for j, jt in jny.journeys.items() if _name(jt.trigger) == "acquisition"]
@@ -323,6 +323,8 @@ def _journey(c: _Checker, cfg: Any) -> None:
 
 def _profile(c: _Checker, key: str, tp: Any) -> None:
     """``interval_min`` and ``arrival_profile``: one weight per interval of the opening hours."""
+    if not len(tp.arrival_profile) and not len(tp.server_schedule):
+        return  # interval_min is used by neither
     hours = float(tp.close_min - tp.open_min)
     if not c.number(f"{key}.interval_min", tp.interval_min):
         return

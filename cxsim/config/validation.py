@@ -323,11 +323,13 @@ def _journey(c: _Checker, cfg: Any) -> None:
 
 def _profile(c: _Checker, key: str, tp: Any) -> None:
     """``interval_min`` and ``arrival_profile``: one weight per interval of the opening hours."""
-    if not len(tp.arrival_profile) and not len(tp.server_schedule):
-        return  # interval_min is used by neither
-    hours = float(tp.close_min - tp.open_min)
     if not c.number(f"{key}.interval_min", tp.interval_min):
         return
+    if not len(tp.arrival_profile) and not len(tp.server_schedule):
+        if tp.interval_min <= 0:
+            c.fail(f"{key}.interval_min", f"must be > 0, got {tp.interval_min!r}")
+        return  # otherwise unused: no bound from the opening hours
+    hours = float(tp.close_min - tp.open_min)
     if not 0 < tp.interval_min <= hours:
         c.fail(f"{key}.interval_min", f"must be in (0, close_min - open_min = {hours:g}], got {tp.interval_min!r}")
         return

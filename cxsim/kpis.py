@@ -71,8 +71,9 @@ INTEGER_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DayK
 
 
 def staff_cost_per_day(spec: ModelSpec) -> float:
-    """Cost of all staffed servers for one day."""
-    return float(np.sum(spec.tp_servers * spec.tp_staff_cost))
+    """Cost of all staffed servers for one day: servers on duty (in whole opening days, so a
+    schedule counts its scheduled server-minutes) x cost per server-day."""
+    return float(np.sum(spec.tp_server_days * spec.tp_staff_cost))
 
 
 def day_kpis(

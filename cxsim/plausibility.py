@@ -74,9 +74,16 @@ def occupancy(cfg: Any, touchpoints: pd.DataFrame, days: int) -> dict[str, float
     out = {}
     for row in touchpoints.to_dict("records"):
         tp = cfg.journey.touchpoints[row["touchpoint"]]
-        if not bool(tp.staffed) or int(tp.servers) <= 0:
+        schedule = [int(x) for x in tp.get("server_schedule", [])]
+        if not bool(tp.staffed) or (int(tp.servers) <= 0 and not schedule):
             continue
-        capacity = float(tp.servers) * (float(tp.close_min) - float(tp.open_min)) * days
+        hours = float(tp.close_min) - float(tp.open_min)
+        if schedule:  # server-minutes on duty: each interval's servers x its length (the last may be shorter)
+            step = float(tp.interval_min)
+            per_day = sum(c * (min(step * (k + 1), hours) - step * k) for k, c in enumerate(schedule))
+            capacity = per_day * days
+        else:
+            capacity = float(tp.servers) * hours * days
         out[str(row["touchpoint"])] = float(row["served"]) * float(tp.service_time.mean_min) / capacity
     return out
 

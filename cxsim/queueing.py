@@ -22,7 +22,14 @@ import numpy as np
 import simpy
 from numba import njit
 
-__all__ = ["add_simpy_queue", "fifo_waits", "simpy_waits"]
+__all__ = [
+    "add_simpy_queue",
+    "add_simpy_shift_queue",
+    "fifo_waits",
+    "shift_waits",
+    "simpy_shift_waits",
+    "simpy_waits",
+]
 
 
 def _customer(
@@ -139,3 +146,266 @@ def fifo_waits(
     if a.shape[0] > 1 and np.any(np.diff(a) < 0):
         raise ValueError("arrivals must be in ascending order")
     return _fifo_waits(a, s, p, int(servers))
+
+
+# -- servers on shifts ----------------------------------------------------------------------------
+# ``schedule[k]`` servers are on duty from ``edges[k]`` to ``edges[k + 1]`` (``edges[0]``: opening;
+# after the last edge the last interval's servers stay on and clear the queue). A server going off
+# duty finishes the customer in service (no pre-emption): a waiting customer starts only while
+# fewer than the servers on duty are serving. A server coming on duty takes the head of the queue.
+
+
+class _ShiftResource(simpy.Resource):
+    """A ``simpy.Resource`` whose capacity a shift change can move: going down pre-empts no one
+    (users beyond the new capacity finish), going up grants the head(s) of the queue at once."""
+
+    def set_capacity(self, capacity: int) -> None:
+        self._capacity = capacity
+        while self.put_queue and len(self.users) < capacity:
+            self._trigger_put(None)
+
+
+def _shift_change(
+    env: simpy.Environment, resource: _ShiftResource, at: float, servers: int
+) -> Generator[Any, Any, None]:
+    yield env.timeout(at)
+    resource.set_capacity(servers)
+
+
+def add_simpy_shift_queue(
+    env: simpy.Environment,
+    arrivals: np.ndarray,
+    services: np.ndarray,
+    patience: np.ndarray,
+    edges: np.ndarray,
+    schedule: np.ndarray,
+    waits: np.ndarray,
+    abandoned: np.ndarray,
+) -> None:
+    """As :func:`add_simpy_queue`, with ``schedule[k]`` servers on duty from ``edges[k]`` on.
+
+    The shift changes are processes created before the customers, so a change at minute ``t``
+    happens before an arrival at ``t`` (the arrival sees the new staffing), and a release or a
+    patience running out at ``t`` after both.
+    """
+    resource = _ShiftResource(env, capacity=max(1, int(schedule[0])))
+    resource._capacity = int(schedule[0])
+    for k in range(1, schedule.shape[0]):
+        env.process(_shift_change(env, resource, float(edges[k]), int(schedule[k])))
+    for i in range(arrivals.shape[0]):
+        env.process(
+            _customer(env, resource, i, float(arrivals[i]), float(services[i]), float(patience[i]), waits, abandoned)
+        )
+
+
+def simpy_shift_waits(
+    arrivals: np.ndarray, services: np.ndarray, patience: np.ndarray, edges: np.ndarray, schedule: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Waits and abandonment of a FIFO queue with servers on shifts, simulated with SimPy."""
+    n = arrivals.shape[0]
+    waits = np.zeros(n)
+    abandoned = np.zeros(n, dtype=np.bool_)
+    env = simpy.Environment()
+    add_simpy_shift_queue(env, arrivals, services, patience, edges, schedule, waits, abandoned)
+    env.run()
+    return waits, abandoned
+
+
+# Event kinds of the exact algorithm, in SimPy's terms (see _shift_waits).
+_EV_CHANGE, _EV_ARRIVE, _EV_GRANTED, _EV_DECIDED, _EV_PATIENCE, _EV_DONE, _EV_RELEASED = 0, 1, 2, 3, 4, 5, 6
+
+
+@njit(cache=True)
+def _push(
+    ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, size: int, t: float, e: int, k: int, i: int
+) -> int:
+    """Push onto a binary min-heap ordered by (time, creation number); returns the new size."""
+    c = size
+    ht[c], he[c], hk[c], hi[c] = t, e, k, i
+    while c > 0:
+        p = (c - 1) // 2
+        if ht[p] < ht[c] or (ht[p] == ht[c] and he[p] < he[c]):
+            break
+        ht[p], ht[c] = ht[c], ht[p]
+        he[p], he[c] = he[c], he[p]
+        hk[p], hk[c] = hk[c], hk[p]
+        hi[p], hi[c] = hi[c], hi[p]
+        c = p
+    return size + 1
+
+
+@njit(cache=True)
+def _pop(ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, size: int) -> int:
+    """Remove the heap's top (read it before calling); returns the new size."""
+    size -= 1
+    ht[0], he[0], hk[0], hi[0] = ht[size], he[size], hk[size], hi[size]
+    c = 0
+    while True:
+        left = 2 * c + 1
+        if left >= size:
+            break
+        m = left
+        r = left + 1
+        if r < size and (ht[r] < ht[left] or (ht[r] == ht[left] and he[r] < he[left])):
+            m = r
+        if ht[c] < ht[m] or (ht[c] == ht[m] and he[c] < he[m]):
+            break
+        ht[m], ht[c] = ht[c], ht[m]
+        he[m], he[c] = he[c], he[m]
+        hk[m], hk[c] = hk[c], hk[m]
+        hi[m], hi[c] = hi[c], hi[m]
+        c = m
+    return size
+
+
+@njit(cache=True)
+def _shift_waits(
+    arrivals: np.ndarray, services: np.ndarray, patience: np.ndarray, edges: np.ndarray, schedule: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The queue of :func:`add_simpy_shift_queue`, event by event in SimPy's order.
+
+    Events are ordered by (time, creation number), as SimPy orders them: shift changes and
+    arrivals are created first (changes before arrivals), everything else when it happens. The
+    kinds mirror SimPy's: a request granted (the server is taken at once, the customer learns it
+    when the grant is processed), the customer's decision (``request | patience``: served if the
+    grant was processed by then), patience running out, service done, a server released (the
+    head of the queue is tried once). Constant ``schedule`` gives :func:`fifo_waits` exactly.
+    """
+    n = arrivals.shape[0]
+    nk = schedule.shape[0]
+    waits = np.zeros(n)
+    abandoned = np.zeros(n, dtype=np.bool_)
+    cap = 4 * n + nk + 8
+    ht = np.empty(cap)
+    he = np.empty(cap, dtype=np.int64)
+    hk = np.empty(cap, dtype=np.int64)
+    hi = np.empty(cap, dtype=np.int64)
+    size = 0
+    eid = 0
+    for k in range(1, nk):
+        size = _push(ht, he, hk, hi, size, edges[k], eid, _EV_CHANGE, k)
+        eid += 1
+    for i in range(n):
+        size = _push(ht, he, hk, hi, size, arrivals[i], eid, _EV_ARRIVE, i)
+        eid += 1
+    queue = np.empty(n, dtype=np.int64)  # waiting customers in order; cancelled ones marked
+    waiting = np.zeros(n, dtype=np.bool_)
+    q_head = 0
+    q_tail = 0
+    granted = np.zeros(n, dtype=np.bool_)  # holds a server (SimPy: in resource.users)
+    grant_seen = np.zeros(n, dtype=np.bool_)  # the grant event was processed
+    decided = np.zeros(n, dtype=np.bool_)  # the request | patience condition has fired
+    servers = schedule[0]
+    users = 0
+    while size > 0:
+        t, kind, i = ht[0], hk[0], hi[0]
+        size = _pop(ht, he, hk, hi, size)
+        if kind == _EV_CHANGE:
+            servers = schedule[i]
+            while users < servers:
+                while q_head < q_tail and not waiting[queue[q_head]]:
+                    q_head += 1
+                if q_head == q_tail:
+                    break
+                j = queue[q_head]
+                q_head += 1
+                waiting[j] = False
+                granted[j] = True
+                users += 1
+                size = _push(ht, he, hk, hi, size, t, eid, _EV_GRANTED, j)
+                eid += 1
+        elif kind == _EV_ARRIVE:
+            queue[q_tail] = i
+            q_tail += 1
+            waiting[i] = True
+            while q_head < q_tail and not waiting[queue[q_head]]:
+                q_head += 1
+            if users < servers:  # SimPy tries the head of the queue once
+                j = queue[q_head]
+                q_head += 1
+                waiting[j] = False
+                granted[j] = True
+                users += 1
+                size = _push(ht, he, hk, hi, size, t, eid, _EV_GRANTED, j)
+                eid += 1
+            if not np.isinf(patience[i]):
+                size = _push(ht, he, hk, hi, size, t + patience[i], eid, _EV_PATIENCE, i)
+                eid += 1
+        elif kind == _EV_GRANTED:
+            grant_seen[i] = True
+            if np.isinf(patience[i]):  # `yield req`: served when the grant is processed
+                waits[i] = t - arrivals[i]
+                size = _push(ht, he, hk, hi, size, t + services[i], eid, _EV_DONE, i)
+                eid += 1
+            elif not decided[i]:
+                decided[i] = True
+                size = _push(ht, he, hk, hi, size, t, eid, _EV_DECIDED, i)
+                eid += 1
+        elif kind == _EV_PATIENCE:
+            if not decided[i]:
+                decided[i] = True
+                size = _push(ht, he, hk, hi, size, t, eid, _EV_DECIDED, i)
+                eid += 1
+        elif kind == _EV_DECIDED:
+            if grant_seen[i]:
+                waits[i] = t - arrivals[i]
+                size = _push(ht, he, hk, hi, size, t + services[i], eid, _EV_DONE, i)
+                eid += 1
+            else:  # gave up: leaves the queue, or hands back a server granted but not yet seen
+                waits[i] = patience[i]
+                abandoned[i] = True
+                waiting[i] = False
+                if granted[i]:
+                    granted[i] = False
+                    users -= 1
+                size = _push(ht, he, hk, hi, size, t, eid, _EV_RELEASED, i)
+                eid += 1
+        elif kind == _EV_DONE:
+            granted[i] = False
+            users -= 1
+            size = _push(ht, he, hk, hi, size, t, eid, _EV_RELEASED, i)
+            eid += 1
+        else:  # _EV_RELEASED: the head of the queue is tried once
+            while q_head < q_tail and not waiting[queue[q_head]]:
+                q_head += 1
+            if q_head < q_tail and users < servers:
+                j = queue[q_head]
+                q_head += 1
+                waiting[j] = False
+                granted[j] = True
+                users += 1
+                size = _push(ht, he, hk, hi, size, t, eid, _EV_GRANTED, j)
+                eid += 1
+    return waits, abandoned
+
+
+def shift_waits(
+    arrivals: np.ndarray, services: np.ndarray, patience: np.ndarray, edges: np.ndarray, schedule: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Waits and abandonment of a FIFO queue whose servers work shifts.
+
+    Args:
+        arrivals, services, patience: as for :func:`fifo_waits`.
+        edges: minutes at which the intervals start (ascending; ``edges[0]`` the opening).
+        schedule: servers on duty from ``edges[k]`` (each >= 1); the last interval's servers stay
+            until the queue is empty. A server going off duty finishes the customer in service.
+
+    Returns:
+        ``(waits, abandoned)`` as for :func:`fifo_waits`; with a constant schedule identical to it.
+    """
+    a = np.ascontiguousarray(arrivals, dtype=np.float64)
+    s = np.ascontiguousarray(services, dtype=np.float64)
+    p = np.ascontiguousarray(patience, dtype=np.float64)
+    e = np.ascontiguousarray(edges, dtype=np.float64)
+    c = np.ascontiguousarray(schedule, dtype=np.int64)
+    if not (a.ndim == s.ndim == p.ndim == 1) or not (a.shape == s.shape == p.shape):
+        raise ValueError("arrivals, services and patience must be 1-D arrays of equal length")
+    if e.ndim != 1 or e.shape != c.shape or c.shape[0] < 1:
+        raise ValueError("edges and schedule must be 1-D arrays of equal, non-zero length")
+    if np.any(c < 1):
+        raise ValueError(f"every interval needs at least 1 server, got {c.tolist()}")
+    if np.any(np.diff(e) <= 0):
+        raise ValueError("edges must be strictly ascending")
+    if a.shape[0] > 1 and np.any(np.diff(a) < 0):
+        raise ValueError("arrivals must be in ascending order")
+    return _shift_waits(a, s, p, e, c)

@@ -65,7 +65,7 @@ def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
     """Per-touchpoint totals over the run, with rates derived from them."""
     t = totals
     days = spec.days - spec.warmup_days  # the totals count the days after the warm-up
-    staff = spec.tp_servers * spec.tp_staff_cost * days
+    staff = spec.tp_server_days * spec.tp_staff_cost * days
 
     def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -91,9 +91,7 @@ def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
             "staff_cost": staff.astype(np.float64),
             "cost": t.contact_cost + staff,
             "busy_min": t.busy_min.copy(),
-            "occupancy": np.where(
-                spec.tp_staffed, ratio(t.busy_min, spec.tp_servers * (spec.tp_close - spec.tp_open) * days), np.nan
-            ),
+            "occupancy": np.where(spec.tp_staffed, ratio(t.busy_min, spec.tp_server_min * days), np.nan),
         }
     )
 

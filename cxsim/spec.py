@@ -93,6 +93,14 @@ class ModelSpec:
     tp_cv: np.ndarray  # (T,)
     tp_open: np.ndarray  # (T,)
     tp_close: np.ndarray  # (T,)
+    tp_prof_n: np.ndarray  # (T,) intervals of the arrival profile, 0: uniform over the opening hours
+    tp_prof_edges: np.ndarray  # (T, Kmax + 1) interval edges, minutes of the day
+    tp_prof_cum: np.ndarray  # (T, Kmax + 1) cumulative share of arrivals at each edge, 0 ... 1
+    tp_sched_n: np.ndarray  # (T,) intervals of the server schedule, 0: `tp_servers` all day
+    tp_sched_edges: np.ndarray  # (T, Kmax) minute each interval of the schedule starts
+    tp_sched: np.ndarray  # (T, Kmax) servers on duty in each interval
+    tp_server_days: np.ndarray  # (T,) servers on duty per day in whole opening days (staff cost basis)
+    tp_server_min: np.ndarray  # (T,) server-minutes on duty per day (occupancy's denominator)
     tp_quality: np.ndarray  # (T, 3)
     tp_kano: np.ndarray  # (T,)
     tp_p_resolve: np.ndarray  # (T,)
@@ -169,6 +177,12 @@ class ModelSpec:
             cv=self.tp_cv,
             open=self.tp_open,
             close=self.tp_close,
+            prof_n=self.tp_prof_n,
+            prof_edges=self.tp_prof_edges,
+            prof_cum=self.tp_prof_cum,
+            sched_n=self.tp_sched_n,
+            sched_edges=self.tp_sched_edges,
+            sched=self.tp_sched,
             quality=self.tp_quality,
             kano=self.tp_kano,
             p_resolve=self.tp_p_resolve,
@@ -281,7 +295,7 @@ def _touchpoint_fields(jny: Any, channels: tuple[str, ...]) -> dict[str, Any]:
         "touchpoint_names": tuple(jny.touchpoints.keys()),
         "tp_channel": np.array([channels.index(t.channel) for t in tps], dtype=np.int64),
         "tp_staffed": np.array([bool(t.staffed) for t in tps], dtype=np.bool_),
-        "tp_servers": np.array([t.servers for t in tps], dtype=np.int64),
+        "tp_servers": np.array([max(t.server_schedule, default=t.servers) for t in tps], dtype=np.int64),
         "tp_dist": np.array([_DIST[_name(t.service_time.dist)] for t in tps], dtype=np.int64),
         "tp_mean": _arr([t.service_time.mean_min for t in tps]),
         "tp_cv": _arr([t.service_time.cv for t in tps]),
@@ -293,7 +307,57 @@ def _touchpoint_fields(jny: Any, channels: tuple[str, ...]) -> dict[str, Any]:
         "tp_p_wow": _arr([t.p_wow for t in tps]),
         "tp_cost": _arr([t.cost_per_contact for t in tps]),
         "tp_staff_cost": _arr([t.staff_cost_per_server_day for t in tps]),
+        **_profile_fields(tps),
+        **_schedule_fields(tps),
     }
+
+
+def _schedule_fields(tps: list[Any]) -> dict[str, np.ndarray]:
+    """The server schedules, and the server time they put on duty each day (staff cost, occupancy)."""
+    n = np.array([len(t.server_schedule) for t in tps], dtype=np.int64)
+    width = max(int(n.max()) if n.size else 0, 1)
+    edges = np.zeros((len(tps), width))
+    sched = np.zeros((len(tps), width), dtype=np.int64)
+    servers = np.array([t.servers for t in tps], dtype=np.int64)
+    hours = np.array([float(t.close_min) - float(t.open_min) for t in tps])
+    server_days = servers * np.ones(len(tps))
+    server_min = servers * hours
+    for k, t in enumerate(tps):
+        if n[k] == 0:
+            continue
+        e = np.minimum(float(t.open_min) + float(t.interval_min) * np.arange(n[k] + 1), float(t.close_min))
+        e[-1] = float(t.close_min)
+        c = np.array([int(x) for x in t.server_schedule], dtype=np.int64)
+        edges[k, : n[k]] = e[:-1]
+        sched[k, : n[k]] = c
+        server_min[k] = float(np.sum(c * np.diff(e)))
+        server_days[k] = server_min[k] / hours[k]
+    return {
+        "tp_sched_n": n,
+        "tp_sched_edges": edges,
+        "tp_sched": sched,
+        "tp_server_days": server_days,
+        "tp_server_min": server_min,
+    }
+
+
+def _profile_fields(tps: list[Any]) -> dict[str, np.ndarray]:
+    """The arrival profiles as interval edges and cumulative shares (see ``profile_minute``)."""
+    n = np.array([len(t.arrival_profile) for t in tps], dtype=np.int64)
+    width = int(n.max()) + 1 if n.size else 1
+    edges = np.zeros((len(tps), width))
+    cum = np.zeros((len(tps), width))
+    for k, t in enumerate(tps):
+        if n[k] == 0:
+            continue
+        w = np.array([float(x) for x in t.arrival_profile])
+        e = np.minimum(float(t.open_min) + float(t.interval_min) * np.arange(n[k] + 1), float(t.close_min))
+        e[-1] = float(t.close_min)
+        mass = np.cumsum(w * np.diff(e))
+        edges[k, : n[k] + 1] = e
+        cum[k, 1 : n[k] + 1] = mass / mass[-1]
+        cum[k, n[k]] = 1.0
+    return {"tp_prof_n": n, "tp_prof_edges": edges, "tp_prof_cum": cum}
 
 
 def _target_code(target: str, step_global: dict[str, int]) -> int:

@@ -450,8 +450,15 @@ def test_each_wom_option_validates(option: str) -> None:
     "overrides",
     [
         pytest.param([f"{TP}.app.p_resolve=0", f"{TP}.app.p_wow=1"], id="probabilities-at-bounds"),
-        pytest.param([f"{TP}.branch.open_min=0", f"{TP}.branch.close_min=1440"], id="open-around-the-clock"),
-        pytest.param([f"{TP}.branch.open_min=1439", f"{TP}.branch.close_min=1440"], id="open-one-minute"),
+        # (new opening hours need an arrival profile of their own: the bank's is by hour of 09-17)
+        pytest.param(
+            [f"{TP}.branch.open_min=0", f"{TP}.branch.close_min=1440", f"{TP}.branch.arrival_profile=[]"],
+            id="open-around-the-clock",
+        ),
+        pytest.param(
+            [f"{TP}.branch.open_min=1439", f"{TP}.branch.close_min=1440", f"{TP}.branch.arrival_profile=[]"],
+            id="open-one-minute",
+        ),
         pytest.param(["simulation.seed=0", "simulation.days=1"], id="seed-0-days-1"),
         pytest.param([f"simulation.seed={2**63 - 1}"], id="seed-max"),
         pytest.param(["population.size=11", "wom.network.mean_degree=10"], id="degree-size-minus-1"),

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxsim.queueing import fifo_waits, simpy_waits
+from cxsim.queueing import fifo_waits, shift_waits, simpy_shift_waits, simpy_waits
 
 INF = np.inf
 WaitsFn = Callable[[np.ndarray, np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray]]
@@ -162,3 +162,85 @@ def test_fifo_rejects_mismatched_shapes(a: np.ndarray, s: np.ndarray, p: np.ndar
     """Arrivals, services and patience must be 1-D arrays of one length."""
     with pytest.raises(ValueError, match="1-D"):
         fifo_waits(a, s, p, 1)
+
+
+# ---------------------------------------------------------------- servers on shifts
+
+SHIFT_IMPLEMENTATIONS = [pytest.param(shift_waits, id="exact"), pytest.param(simpy_shift_waits, id="simpy")]
+
+
+@pytest.mark.parametrize("waits_fn", SHIFT_IMPLEMENTATIONS)
+def test_server_going_off_duty_finishes_its_customer(waits_fn: Callable[..., tuple[np.ndarray, np.ndarray]]) -> None:
+    """Two servers until minute 5, then one: both customers in service at 5 finish (no
+    pre-emption). The third (arrived 4) cannot start at 8, when the first is done, because the
+    second (until 10) still fills the one place on duty: it starts at 10, a wait of 6."""
+    w, ab = waits_fn(arr(0, 1, 4), arr(8, 9, 1), arr(INF, INF, INF), arr(0, 5), np.array([2, 1]))
+    assert w.tolist() == [0.0, 0.0, 6.0]
+    assert not ab.any()
+
+
+@pytest.mark.parametrize("waits_fn", SHIFT_IMPLEMENTATIONS)
+def test_server_coming_on_duty_takes_the_head_of_the_queue(
+    waits_fn: Callable[..., tuple[np.ndarray, np.ndarray]],
+) -> None:
+    """One server busy 0-10; a second comes on at 3 and serves the customer waiting since 1."""
+    w, ab = waits_fn(arr(0, 1, 2), arr(10, 4, 1), arr(INF, INF, INF), arr(0, 3), np.array([1, 2]))
+    assert w.tolist() == [0.0, 2.0, 5.0]  # third: the server from 3 is free at 7
+    assert not ab.any()
+
+
+@pytest.mark.parametrize("waits_fn", SHIFT_IMPLEMENTATIONS)
+def test_arrival_at_a_shift_start_sees_the_new_server(waits_fn: Callable[..., tuple[np.ndarray, np.ndarray]]) -> None:
+    """A change at minute 2 happens before an arrival at minute 2: served at once, even with zero patience."""
+    w, ab = waits_fn(arr(0, 2), arr(10, 1), arr(INF, 0.0), arr(0, 2), np.array([1, 2]))
+    assert w.tolist() == [0.0, 0.0]
+    assert not ab.any()
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    st.lists(st.tuples(times, st.one_of(services, st.just(0.0)), st.one_of(patiences, st.just(0.0))), max_size=30),
+    st.lists(st.tuples(st.integers(1, 39), st.integers(1, 4)), max_size=5, unique_by=lambda r: r[0]),
+    st.integers(1, 4),
+)
+def test_shift_exact_equals_simpy_and_constant_equals_fifo(
+    rows: list[tuple[float, float, float]], changes: list[tuple[int, int]], first: int
+) -> None:
+    """Random queues and shift patterns (integer times: many ties between arrivals, releases,
+    patience and shift changes): the exact algorithm and SimPy agree to the last bit; with one
+    interval it is fifo_waits; nobody starts while the servers on duty are all serving."""
+    rows = sorted(rows)
+    a = np.array([r[0] for r in rows], dtype=np.float64)
+    s = np.array([r[1] for r in rows], dtype=np.float64)
+    p = np.array([r[2] for r in rows], dtype=np.float64)
+    changes = sorted(changes)
+    edges = np.array([0.0] + [float(t) for t, _ in changes])
+    schedule = np.array([first] + [c for _, c in changes], dtype=np.int64)
+    w1, ab1 = shift_waits(a, s, p, edges, schedule)
+    w2, ab2 = simpy_shift_waits(a, s, p, edges, schedule)
+    np.testing.assert_array_equal(w1, w2)
+    np.testing.assert_array_equal(ab1, ab2)
+    w3, ab3 = fifo_waits(a, s, p, first)
+    w4, ab4 = shift_waits(a, s, p, edges[:1], schedule[:1])
+    np.testing.assert_array_equal(w3, w4)
+    np.testing.assert_array_equal(ab3, ab4)
+    # invariants: waits >= 0, an abandoner waited exactly its patience, and at each start the
+    # number already serving is below the servers on duty
+    assert (w1 >= 0).all()
+    np.testing.assert_array_equal(w1[ab1], p[ab1])
+    start = a + w1
+    end = start + s
+    for i in np.flatnonzero(~ab1):
+        on = schedule[np.searchsorted(edges, start[i], side="right") - 1]
+        earlier = ~ab1 & (np.arange(a.size) < i) & (end > start[i])  # FIFO: earlier ones started first
+        assert earlier.sum() < on
+
+
+def test_shift_waits_rejects_bad_schedules() -> None:
+    one = arr(1.0)
+    with pytest.raises(ValueError, match="at least 1 server"):
+        shift_waits(one, one, one, arr(0, 5), np.array([1, 0]))
+    with pytest.raises(ValueError, match="ascending"):
+        shift_waits(one, one, one, arr(0, 0), np.array([1, 2]))
+    with pytest.raises(ValueError, match="equal"):
+        shift_waits(one, one, one, arr(0, 5), np.array([1]))

@@ -130,7 +130,7 @@ class ServiceTimeConfig:
 @dataclass
 class TouchpointConfig:
     channel: str = "???"  # one of journey.channels
-    staffed: bool = False  # True: a FIFO queue with `servers`; False: self-service, no wait
+    staffed: bool = False  # True: a FIFO queue with `servers` (or `server_schedule`); False: self-service, no wait
     servers: int = 0  # staff serving at once, ≥ 1 if staffed
     service_time: ServiceTimeConfig = field(default_factory=ServiceTimeConfig)
     open_min: float = 0.0  # opening minute of the day, [0, close_min)
@@ -142,6 +142,13 @@ class TouchpointConfig:
     cost_per_contact: float = 0.0  # currency, ≥ 0
     staff_cost_per_server_day: float = 0.0  # currency per server per opening day, ≥ 0
     patience_factor: float = 1.0  # mean patience here = segment's patience_mean_min x this, > 0
+    interval_min: float = 60.0  # intraday interval of arrival_profile, minutes, (0, close_min - open_min]
+    # relative arrival weights per interval from open_min (each ≥ 0, not all 0); one per interval,
+    # the last one may be shorter (it ends at close_min). Empty: arrivals uniform over the opening hours.
+    arrival_profile: list[float] = field(default_factory=list)
+    # servers on duty in each interval_min interval from open_min (each ≥ 1; one per interval, as
+    # arrival_profile). Empty: `servers` all day. With a schedule, `servers` is not used.
+    server_schedule: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from cxsim.config.schema import OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY
 
-__all__ = ["LIMITS", "MAX_ABS_NUMBER", "ConfigError", "validate"]
+__all__ = ["LIMITS", "MAX_ABS_NUMBER", "ConfigError", "profile_intervals", "validate"]
 
 _SPECIAL_TARGETS = (OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY)
 _SUM_TOL = 1e-6
@@ -26,6 +26,7 @@ LIMITS: dict[str, int] = {
     "simulation.days": 36_500,  # 100 years
     "simulation.warmup_days": 36_500,
     "servers": 100_000,  # per touchpoint
+    "intervals": 1_440,  # intraday intervals of a touchpoint's day (one a minute)
     "behaviour.max_contacts": 1_000,  # per journey step
     "behaviour.retry_delay_days": 36_500,
     "delay_days": 36_500,  # per journey step
@@ -281,10 +282,13 @@ def _journey(c: _Checker, cfg: Any) -> None:
         key = f"journey.touchpoints.{tname}"
         if tp.channel not in channels:
             c.fail(f"{key}.channel", f"unknown channel {tp.channel!r} (journey.channels: {channels})")
+        scheduled = len(tp.server_schedule) > 0
+        if scheduled and not tp.staffed:
+            c.fail(f"{key}.server_schedule", "a self-service touchpoint (staffed: false) has no servers to schedule")
         if c.number(f"{key}.servers", tp.servers):
             if tp.servers < 0:
                 c.fail(f"{key}.servers", f"negative capacity: {tp.servers!r}")
-            elif tp.staffed and tp.servers < 1:
+            elif tp.staffed and tp.servers < 1 and not scheduled:
                 c.fail(f"{key}.servers", f"a staffed touchpoint needs at least 1 server, got {tp.servers!r}")
             elif not tp.staffed and tp.servers != 0:
                 c.fail(
@@ -306,6 +310,8 @@ def _journey(c: _Checker, cfg: Any) -> None:
         c.nonneg(f"{key}.cost_per_contact", tp.cost_per_contact)
         c.nonneg(f"{key}.staff_cost_per_server_day", tp.staff_cost_per_server_day)
         c.positive(f"{key}.patience_factor", tp.patience_factor)
+        if ok_open and ok_close and 0 <= tp.open_min < tp.close_min <= 1440:
+            _profile(c, key, tp)  # intervals only make sense within valid opening hours
     if len(jny.journeys) == 0:
         c.fail("journey.journeys", "needs at least one journey")
     onboarding = [j for j, jt in jny.journeys.items() if _name(jt.trigger) == "acquisition"]
@@ -313,6 +319,66 @@ def _journey(c: _Checker, cfg: Any) -> None:
         c.fail("journey.journeys", f"at most one journey can have trigger: acquisition, got {onboarding}")
     for jname, jt in jny.journeys.items():
         _steps(c, cfg, jname, jt)
+
+
+def _profile(c: _Checker, key: str, tp: Any) -> None:
+    """``interval_min`` and ``arrival_profile``: one weight per interval of the opening hours."""
+    if not c.number(f"{key}.interval_min", tp.interval_min):
+        return
+    if not len(tp.arrival_profile) and not len(tp.server_schedule):
+        if tp.interval_min <= 0:
+            c.fail(f"{key}.interval_min", f"must be > 0, got {tp.interval_min!r}")
+        return  # otherwise unused: no bound from the opening hours
+    hours = float(tp.close_min - tp.open_min)
+    if not 0 < tp.interval_min <= hours:
+        c.fail(f"{key}.interval_min", f"must be in (0, close_min - open_min = {hours:g}], got {tp.interval_min!r}")
+        return
+    n = profile_intervals(tp.open_min, tp.close_min, tp.interval_min)
+    if n > LIMITS["intervals"]:
+        most = LIMITS["intervals"]
+        c.fail(f"{key}.interval_min", f"gives {n:,} intervals a day; at most {most:,}, got {tp.interval_min!r}")
+        return
+    _schedule(c, key, tp)
+    weights = list(tp.arrival_profile)
+    if not weights:
+        return
+    pkey = f"{key}.arrival_profile"
+    if not all(c.number(f"{pkey}[{i}]", w) for i, w in enumerate(weights)):
+        return
+    if len(weights) != n:
+        c.fail(
+            pkey,
+            f"needs one weight per {tp.interval_min:g}-minute interval of the opening hours "
+            f"({tp.open_min:g}-{tp.close_min:g}: {n} intervals), got {len(weights)}",
+        )
+    elif any(w < 0 for w in weights):
+        c.fail(pkey, f"weights must be >= 0, got {weights}")
+    elif not any(w > 0 for w in weights):
+        c.fail(pkey, f"at least one weight must be > 0, got {weights}")
+
+
+def _schedule(c: _Checker, key: str, tp: Any) -> None:
+    """``server_schedule``: servers on duty (>= 1) in each interval of the opening hours."""
+    counts = list(tp.server_schedule)
+    if not counts or not tp.staffed:
+        return
+    skey = f"{key}.server_schedule"
+    n = profile_intervals(tp.open_min, tp.close_min, tp.interval_min)
+    if len(counts) != n:
+        c.fail(
+            skey,
+            f"needs one count of servers per {tp.interval_min:g}-minute interval of the opening hours "
+            f"({tp.open_min:g}-{tp.close_min:g}: {n} intervals), got {len(counts)}",
+        )
+    elif any(x < 1 for x in counts):
+        c.fail(skey, f"every interval needs at least 1 server on duty, got {counts}")
+    elif any(x > LIMITS["servers"] for x in counts):
+        c.fail(skey, f"at most {LIMITS['servers']:,} servers in an interval, got {max(counts)!r}")
+
+
+def profile_intervals(open_min: float, close_min: float, interval_min: float) -> int:
+    """Number of intraday intervals from ``open_min`` to ``close_min`` (the last may be shorter)."""
+    return max(1, math.ceil((close_min - open_min) / interval_min - 1e-9))
 
 
 def _steps(c: _Checker, cfg: Any, jname: str, jt: Any) -> None:

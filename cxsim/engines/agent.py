@@ -26,7 +26,7 @@ from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_I
 from cxsim.kernels.groups import Visits, new_totals
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
-from cxsim.queueing import add_simpy_queue
+from cxsim.queueing import add_simpy_queue, add_simpy_shift_queue
 from cxsim.spec import ModelSpec, compile_spec
 
 __all__ = ["AgentModel", "Person"]
@@ -122,6 +122,9 @@ class Person(mesa.Agent):
             spec.tp_channel,
             spec.tp_open,
             spec.tp_close,
+            spec.tp_prof_n,
+            spec.tp_prof_edges,
+            spec.tp_prof_cum,
             spec.tp_dist,
             spec.tp_mean,
             spec.tp_cv,
@@ -382,15 +385,15 @@ class AgentModel(mesa.Model):
             n = len(here)
             waits = np.zeros(n)
             abandoned = np.zeros(n, dtype=np.bool_)
-            add_simpy_queue(
-                env,
-                np.array([p.arrival for p in here]),
-                np.array([p.service for p in here]),
-                np.array([p.patience for p in here]),
-                int(spec.tp_servers[tp]),
-                waits,
-                abandoned,
-            )
+            arrivals = np.array([p.arrival for p in here])
+            services = np.array([p.service for p in here])
+            patience = np.array([p.patience for p in here])
+            ns = int(spec.tp_sched_n[tp])
+            if ns > 0:  # servers on shifts
+                edges, schedule = spec.tp_sched_edges[tp, :ns], spec.tp_sched[tp, :ns]
+                add_simpy_shift_queue(env, arrivals, services, patience, edges, schedule, waits, abandoned)
+            else:
+                add_simpy_queue(env, arrivals, services, patience, int(spec.tp_servers[tp]), waits, abandoned)
             queues.append((here, waits, abandoned))
         env.run()
         for here, waits, abandoned in queues:

@@ -58,7 +58,7 @@ from cxsim.kernels.wom import (
 )
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
-from cxsim.queueing import _fifo_waits
+from cxsim.queueing import _fifo_waits, _shift_waits
 from cxsim.spec import ModelSpec
 
 __all__ = ["PARALLEL_MIN_PEOPLE", "People", "VectorModel", "new_people"]
@@ -236,6 +236,9 @@ def _plan_visits(
     tp_channel = tps.channel
     tp_open = tps.open
     tp_close = tps.close
+    tp_prof_n = tps.prof_n
+    tp_prof_edges = tps.prof_edges
+    tp_prof_cum = tps.prof_cum
     tp_dist = tps.dist
     tp_mean = tps.mean
     tp_cv = tps.cv
@@ -258,6 +261,9 @@ def _plan_visits(
             tp_channel,
             tp_open,
             tp_close,
+            tp_prof_n,
+            tp_prof_edges,
+            tp_prof_cum,
             tp_dist,
             tp_mean,
             tp_cv,
@@ -303,7 +309,13 @@ def _serve(v: Visits, tps: Touchpoints) -> None:
                 a[c] = v_arrival[n]
                 c += 1
         here = here[np.argsort(a, kind="mergesort")]  # stable: ties stay in person order
-        waits, abandoned = _fifo_waits(v_arrival[here], v_service[here], v_patience[here], tps.servers[tp])
+        ns = tps.sched_n[tp]
+        if ns > 0:
+            waits, abandoned = _shift_waits(
+                v_arrival[here], v_service[here], v_patience[here], tps.sched_edges[tp, :ns], tps.sched[tp, :ns]
+            )
+        else:
+            waits, abandoned = _fifo_waits(v_arrival[here], v_service[here], v_patience[here], tps.servers[tp])
         for c in range(m):
             v_wait[here[c]] = waits[c]
             v_abandoned[here[c]] = abandoned[c]

@@ -50,12 +50,18 @@ class Touchpoints(NamedTuple):
 
     channel: np.ndarray  # (T,) channel index
     staffed: np.ndarray  # (T,) bool
-    servers: np.ndarray  # (T,)
+    servers: np.ndarray  # (T,) servers on duty (with a schedule: the most at once)
     dist: np.ndarray  # (T,) DIST_* code
     mean: np.ndarray  # (T,) mean service minutes
     cv: np.ndarray  # (T,)
     open: np.ndarray  # (T,) opening minute of the day
     close: np.ndarray  # (T,) closing minute of the day
+    prof_n: np.ndarray  # (T,) intervals of the arrival profile (0: uniform over the opening hours)
+    prof_edges: np.ndarray  # (T, Kmax + 1) interval edges, minutes of the day
+    prof_cum: np.ndarray  # (T, Kmax + 1) cumulative share of the day's arrivals at each edge
+    sched_n: np.ndarray  # (T,) intervals of the server schedule (0: `servers` all day)
+    sched_edges: np.ndarray  # (T, Kmax) minute each interval of the schedule starts
+    sched: np.ndarray  # (T, Kmax) servers on duty in each interval
     quality: np.ndarray  # (T, 3) performance per dimension
     kano: np.ndarray  # (T,) KANO_* code
     p_resolve: np.ndarray  # (T,)

@@ -4,7 +4,7 @@ One function per rule, in the order of a day (arguments are scalars and arrays, 
 grouped named tuples: a call that takes a tuple of arrays pays reference counting for each of
 them, per person and day): ``journey_to_start`` (what starts a journey) and
 ``start_journey`` (its fresh state), ``visits_today`` (whose step is due), ``plan_visit``
-(``choose_touchpoint``, ``channel_switched``, ``arrival_minute``, ``service_time``, patience),
+(``choose_touchpoint``, ``channel_switched``, ``touchpoint_arrival``, ``service_time``, patience),
 ``conclude_service`` (``resolve_chance``, ``wow_chance``), ``experience_contact`` (effort,
 moment value, memory), ``contact_outcome`` and ``advance_journey`` (``next_target``: retry,
 next step, due day) and ``finish_journey`` (``end_of_journey``: the remembered journey turned
@@ -71,9 +71,11 @@ __all__ = [
     "journey_to_start",
     "next_target",
     "plan_visit",
+    "profile_minute",
     "resolve_chance",
     "service_time",
     "start_journey",
+    "touchpoint_arrival",
     "visits_today",
     "wow_chance",
 ]
@@ -139,6 +141,41 @@ def channel_switched(last_channel: int, channel: int, shared_context: np.ndarray
 def arrival_minute(open_min: float, close_min: float, u: float) -> float:
     """Arrival minute, uniform within the touchpoint's opening hours."""
     return open_min + u * (close_min - open_min)
+
+
+@njit(cache=True)
+def profile_minute(u: float, edges: np.ndarray, cum: np.ndarray, n: int) -> float:
+    """Arrival minute drawn from a piecewise-constant density by inversion: interval ``k`` spans
+    ``[edges[k], edges[k + 1])`` and holds the share ``cum[k + 1] - cum[k]`` of the day's arrivals
+    (``cum[0] == 0``, ``cum[n] == 1``); ``u`` in [0, 1). Intervals of weight 0 get no arrivals."""
+    k = 0
+    while k < n - 1 and u >= cum[k + 1]:
+        k += 1
+    lo = cum[k]
+    share = cum[k + 1] - lo
+    if share <= 0.0:  # u at or above the last positive interval's upper edge (rounding)
+        return edges[k]
+    x = edges[k] + (u - lo) / share * (edges[k + 1] - edges[k])
+    if x >= edges[k + 1]:
+        x = edges[k]
+    return x
+
+
+@njit(cache=True, inline="always")
+def touchpoint_arrival(
+    tp: int,
+    open_min: np.ndarray,
+    close_min: np.ndarray,
+    prof_n: np.ndarray,
+    edges: np.ndarray,
+    cum: np.ndarray,
+    u: float,
+) -> float:
+    """Arrival minute at touchpoint ``tp``: from its arrival profile (``prof_n[tp]`` intervals,
+    see :func:`profile_minute`) or, without one, uniform within its opening hours."""
+    if prof_n[tp] == 0:
+        return arrival_minute(open_min[tp], close_min[tp], u)
+    return profile_minute(u, edges[tp], cum[tp], prof_n[tp])
 
 
 @njit(cache=True)
@@ -232,6 +269,9 @@ def plan_visit(
     tp_channel: np.ndarray,
     tp_open: np.ndarray,
     tp_close: np.ndarray,
+    tp_prof_n: np.ndarray,
+    tp_prof_edges: np.ndarray,
+    tp_prof_cum: np.ndarray,
     tp_dist: np.ndarray,
     tp_mean: np.ndarray,
     tp_cv: np.ndarray,
@@ -258,7 +298,8 @@ def plan_visit(
         p_switch,
     )
     switched = channel_switched(last_channel, tp_channel[tp], shared_context)
-    arrival = arrival_minute(tp_open[tp], tp_close[tp], uniform(seed, STREAM_ARRIVAL, i, day, 0))
+    u_arrival = uniform(seed, STREAM_ARRIVAL, i, day, 0)
+    arrival = touchpoint_arrival(tp, tp_open, tp_close, tp_prof_n, tp_prof_edges, tp_prof_cum, u_arrival)
     factor = silo_time if switched else 1.0
     service = service_time(tp_dist[tp], tp_mean[tp], tp_cv[tp], seed, i, day, factor)
     patience = exponential(seed, STREAM_PATIENCE, i, day, 0, patience_mean[tp])

@@ -9,14 +9,16 @@ file, same overrides) and refused (exit 2) when it is another one.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,7 @@ from cxsim.sweeps.marker import config_hash
 __all__ = ["optimise_main", "sensitivity_main"]
 
 EXIT_CONFIG = 2
+T = TypeVar("T")
 STUDY_FILE = "study.json"
 
 
@@ -75,11 +78,27 @@ def _parse(command: str, argv: list[str]) -> argparse.Namespace | int:
         ns = _parser(command).parse_args(argv)
     except SystemExit as exc:
         return 0 if exc.code == 0 else EXIT_CONFIG
+    module = "SALib" if command == "sensitivity" else "optuna"
+    if importlib.util.find_spec(module) is None:
+        print(f"cxsim: {command} needs {module}: pip install 'cxsim[study]'", file=sys.stderr)
+        return EXIT_CONFIG
     if ns.workers < 0:
         print(f"cxsim: --workers must be >= 0, got {ns.workers}", file=sys.stderr)
         return EXIT_CONFIG
     ns.workers = ns.workers or os.cpu_count() or 1
     return ns
+
+
+def study_folder(ns: argparse.Namespace, command: str, name: str, fields: dict[str, Any]) -> tuple[Path, str]:
+    """The output folder (``--out`` or ``outputs/<command>_<name>``) and the study's fingerprint.
+
+    The fingerprint covers ``fields`` (the study file as used) and the overrides; a folder
+    holding another study is refused.
+    """
+    out = ns.out or Path("outputs") / f"{command}_{name}"
+    fingerprint = config_hash({"command": command, "spec": fields, "overrides": ns.overrides})
+    _check_folder(out, fingerprint, "study")
+    return out, fingerprint
 
 
 def _check_folder(out: Path, fingerprint: str, what: str) -> None:
@@ -125,6 +144,16 @@ def _print_table(cols: list[str], rows: list[list[str]]) -> None:
         )
 
 
+def gated(setup: Callable[[argparse.Namespace], T], ns: argparse.Namespace) -> T | int:
+    """What ``setup`` returns (every check passed), or exit code 2 with its one message."""
+    try:
+        got = setup(ns)
+    except (ConfigError, HydraException) as exc:
+        return _fail(exc)
+    _quiet()
+    return got
+
+
 def _fail(exc: BaseException) -> int:
     if isinstance(exc, HydraException):
         print(f"cxsim: invalid override: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
@@ -155,9 +184,7 @@ def _sensitivity_setup(ns: argparse.Namespace) -> tuple[Any, SensitivitySpec, di
                     apply_values(cfg, {p.path: p.value(math.log(v) if p.log else v)}, patched)
             except ConfigError as exc:
                 raise ConfigError([(f"parameters.{p.path}", f"{v:g} is not valid for the model: {exc}")]) from None
-    out = ns.out or Path("outputs") / f"sensitivity_{spec.name}"
-    fingerprint = config_hash({"command": "sensitivity", "spec": data, "overrides": ns.overrides})
-    _check_folder(out, fingerprint, "study")
+    out, fingerprint = study_folder(ns, "sensitivity", spec.name, data)
     return m, spec, data, out, fingerprint
 
 
@@ -167,11 +194,10 @@ def run_sensitivity(ns: argparse.Namespace) -> int:
     from cxsim.study.points import evaluate_points
     from cxsim.study.sensitivity import design_matrix, indices, points_of, robustness
 
-    try:
-        m, spec, data, out, fingerprint = _sensitivity_setup(ns)
-    except (ConfigError, HydraException) as exc:
-        return _fail(exc)
-    _quiet()
+    got = gated(_sensitivity_setup, ns)
+    if isinstance(got, int):
+        return got
+    m, spec, data, out, fingerprint = got
     t0 = time.perf_counter()
     x = design_matrix(spec)
     points = points_of(spec, x)
@@ -217,10 +243,10 @@ def run_sensitivity(ns: argparse.Namespace) -> int:
             extra = table[(table["output"] == o) & (table["parameter"] == r.parameter)]
             other = extra[extra["index"] == ("sigma" if spec.method == "morris" else "S1")].iloc[0]
             rows.append(
-                [str(r.parameter), _fmt(r.value), f"[{_fmt(r.low)}, {_fmt(r.high)}]", _fmt(other["value"])]
+                [f"{r.rank}. {r.parameter}", _fmt(r.value), f"[{_fmt(r.low)}, {_fmt(r.high)}]", _fmt(other["value"])]
                 + ([f"[{_fmt(other['low'])}, {_fmt(other['high'])}]"] if spec.method == "sobol" else [])
             )
-        cols = ["rank/parameter", key, "interval", "sigma" if spec.method == "morris" else "S1"]
+        cols = ["parameter", key, "interval", "sigma" if spec.method == "morris" else "S1"]
         _print_table(cols + (["interval"] if spec.method == "sobol" else []), rows)
     if robust is not None:
         print("\n  decision across the sample (NPV against the AS-IS):")
@@ -267,7 +293,8 @@ def _sensitivity_report(
             for idx in ("mu_star", "sigma") if spec.method == "morris" else ("S1", "ST"):
                 r = t[(t["parameter"] == p) & (t["index"] == idx)].iloc[0]
                 cells.append(_fmt(r["value"]))
-                cells.append(f"[{_fmt(r['low'])}, {_fmt(r['high'])}]" if math.isfinite(r["low"]) else "")
+                if math.isfinite(r["low"]):
+                    cells.append(f"[{_fmt(r['low'])}, {_fmt(r['high'])}]")
             rows.append(cells)
         cols = (
             ["parameter", "μ*", "interval", "σ", ""]

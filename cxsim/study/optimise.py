@@ -27,13 +27,11 @@ from typing import Any
 import numpy as np
 import optuna
 import pandas as pd
-from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
 from cxsim.config.validation import ConfigError
 from cxsim.output import _parquet_bytes, atomic_write_bytes, atomic_write_text
 from cxsim.study.spec import Lever, OptimiseSpec, load_spec_file
-from cxsim.sweeps.marker import config_hash
 
 __all__ = ["design_config", "run_optimise", "scenario_yaml", "search", "trials_table"]
 
@@ -170,7 +168,7 @@ def scenario_yaml(spec: OptimiseSpec, values: dict[str, Any], name: str, note: s
 
 def _setup(ns: argparse.Namespace) -> tuple[DictConfig, OptimiseSpec, dict[str, Any], Path, str]:
     from cxsim.config.loading import compose_config
-    from cxsim.study.command import _check_folder
+    from cxsim.study.command import study_folder
 
     data, _ = load_spec_file("optimise", ns.spec, ns.overrides)
     if ns.trials is not None:
@@ -187,23 +185,20 @@ def _setup(ns: argparse.Namespace) -> tuple[DictConfig, OptimiseSpec, dict[str, 
                 design_config(base, spec, {lv.name: (v if lv is lever else lv.current) for lv in spec.levers}, "x")
             except ConfigError as exc:
                 raise ConfigError([(f"levers.{lever.name}", f"{v} is not valid for the model: {exc}")]) from None
-    out = ns.out or Path("outputs") / f"optimise_{spec.name}"
-    fingerprint = config_hash({"command": "optimise", "spec": {**data, "trials": None}, "overrides": ns.overrides})
-    _check_folder(out, fingerprint, "search")
+    out, fingerprint = study_folder(ns, "optimise", spec.name, {**data, "trials": None})  # more trials: resume
     return base, spec, data, out, fingerprint
 
 
 def run_optimise(ns: argparse.Namespace) -> int:
     """``cxsim optimise`` after argument parsing (see the module docstring)."""
     from cxsim.compare import compare
-    from cxsim.study.command import _fail, _fmt, _print_table, _quiet, _start
+    from cxsim.study.command import _fmt, _print_table, _start, gated
     from cxsim.study.figures import history_figure
 
-    try:
-        base, spec, data, out, fingerprint = _setup(ns)
-    except (ConfigError, HydraException) as exc:
-        return _fail(exc)
-    _quiet()
+    got = gated(_setup, ns)
+    if isinstance(got, int):
+        return got
+    base, spec, data, out, fingerprint = got
     t0 = time.perf_counter()
     reps, seed = int(base.compare.replications), int(base.compare.seed)
     print(

@@ -404,3 +404,23 @@ def test_killed_search_resumes_from_its_sqlite_study(tmp_path: Path) -> None:
     assert {t.number: t.params for t in done if t.number in kept} == kept  # finished trials kept, not re-run
     assert len(pd.read_parquet(out / "trials.parquet")) == 6
     assert math.isfinite(float(pd.read_parquet(out / "trials.parquet")["npv"].max()))
+
+
+@pytest.mark.slow
+def test_bank_levers_experiment_runs_quick_and_draws_its_figure(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    folder = root / "experiments" / "bank_levers"
+    for name in ("README.md", "study.py", "figure.png"):
+        assert (folder / name).is_file(), name
+    assert "figure.png" in (folder / "README.md").read_text(encoding="utf-8")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env.setdefault("NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "cxsim-numba-cache"))
+    cmd = [sys.executable, str(folder / "study.py"), "--quick", "--out-dir", str(tmp_path / "o"),
+           "--out", str(tmp_path / "figure.png")]  # fmt: skip
+    out = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    for sub in ("morris", "sobol"):
+        assert len(pd.read_parquet(tmp_path / "o" / sub / "indices.parquet")) > 0
+    assert len(pd.read_parquet(tmp_path / "o" / "optimise" / "trials.parquet")) == 3
+    png = (tmp_path / "figure.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000

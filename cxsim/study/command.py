@@ -215,7 +215,10 @@ def run_sensitivity(ns: argparse.Namespace) -> int:
         if done % step == 0 or done == total:
             print(f"cxsim sensitivity: {done}/{total} points ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
 
-    ys = evaluate_points(m, points, out / "points", workers=ns.workers, on_done=progress)
+    try:
+        ys = evaluate_points(m, points, out / "points", workers=ns.workers, on_done=progress)
+    except ConfigError as exc:  # a combination of values the model refuses (finished points are kept)
+        return _fail(exc)
     y = pd.DataFrame(ys)
     samples = pd.concat(
         [pd.DataFrame({"point": np.arange(len(points))}), pd.DataFrame(points), y.add_prefix("out:")], axis=1
@@ -297,7 +300,7 @@ def _sensitivity_report(
                     cells.append(f"[{_fmt(r['low'])}, {_fmt(r['high'])}]")
             rows.append(cells)
         cols = (
-            ["parameter", "μ*", "interval", "σ", ""]
+            ["parameter", "μ*", "interval", "σ"]
             if spec.method == "morris"
             else ["parameter", "S1", "interval", "ST", "interval"]
         )

@@ -239,7 +239,8 @@ def run_optimise(ns: argparse.Namespace) -> int:
         print(f"cxsim optimise: no trial met the budget{' and the ΔNPS floor' if spec.min_dnps is not None else ''}")
     else:
         values = {lever.name: _native(best[lever.name]) for lever in spec.levers}
-        cmd = " ".join(["cxsim compare --config-dir", str(out), f"compare.candidates=[{name}]", *ns.overrides])
+        kept = [o for o in ns.overrides if not o.lstrip("+~").startswith("compare.candidates=")]
+        cmd = " ".join(["cxsim compare --config-dir", str(out), *kept, f"compare.candidates=[{name}]"])
         text = scenario_yaml(spec, values, name, f"written by cxsim optimise --spec {ns.spec}; run: {cmd}")
         atomic_write_text(out / "scenario" / f"{name}.yaml", text)
         print(f"\n  best design (trial {int(best['trial'])}): " + ", ".join(f"{k} = {v}" for k, v in values.items()))

@@ -265,6 +265,11 @@ def run_optimise(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _lever_text(x: Any) -> str:
+    v = _native(x)
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
 def _native(x: Any) -> Any:
     if isinstance(x, (np.bool_, bool)):
         return bool(x)
@@ -283,7 +288,7 @@ def _optimise_report(
     names = [lv.name for lv in spec.levers]
     top = table.sort_values("npv", ascending=False).head(15) if not table.empty else table
     rows = [
-        [str(int(r["trial"])), *[str(_native(r[n])) for n in names], f"{r['investment']:,.0f}", f"{r['npv']:,.0f}",
+        [str(int(r["trial"])), *[_lever_text(r[n]) for n in names], f"{r['investment']:,.0f}", f"{r['npv']:,.0f}",
          f"[{r['npv_low']:,.0f}, {r['npv_high']:,.0f}]", f"{r['dnps']:+.2f}", "yes" if r["feasible"] else "no"]
         for _, r in top.iterrows()
     ]  # fmt: skip

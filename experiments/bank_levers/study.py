@@ -79,7 +79,7 @@ def figure(out_dir: Path) -> Figure:
     ax3.axhline(0, color="grey", lw=0.6)
     ax3.set_xlabel("trial")
     ax3.set_ylabel("NPV against the AS-IS (thousand USD)")
-    ax3.set_title("Design search under the budget (Optuna TPE)")
+    ax3.set_title("Design search (Optuna), budget 100,000 USD")
     ax3.legend(fontsize=8)
     for ax in (ax1, ax2, ax3):
         ax.grid(alpha=0.3)

@@ -25,7 +25,7 @@ import yaml
 
 from cxsim.cli import main
 from cxsim.queueing import fifo_waits
-from cxsim.study.optimise import _pareto, search
+from cxsim.study.optimise import _pareto, best_row, search, trials_table
 from cxsim.study.spec import Lever, OptimiseSpec
 from cxsim.theory import bass_discrete
 
@@ -164,7 +164,7 @@ def _morris_spec(tmp: Path) -> str:
 @pytest.mark.slow
 def test_sensitivity_same_with_one_and_two_workers_and_resumes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     spec = _morris_spec(tmp_path)
-    bank = [*SMALL_BANK, "compare.candidates=[better_app,more_agents]"]
+    bank = [*(o.replace("2000", "1000") for o in SMALL_BANK), "compare.candidates=[better_app,more_agents]"]
     one, two = tmp_path / "w1", tmp_path / "w2"
     assert main(["sensitivity", "--spec", spec, "--out", str(one), "--workers", "1", *bank]) == 0
     assert main(["sensitivity", "--spec", spec, "--out", str(two), "--workers", "2", *bank]) == 0
@@ -186,7 +186,8 @@ def test_sensitivity_same_with_one_and_two_workers_and_resumes(tmp_path: Path, c
     assert "10 of 12 points already evaluated" in capsys.readouterr().err
     pd.testing.assert_frame_equal(before, pd.read_parquet(one / "indices.parquet"), check_exact=True)
     # another study into the same folder is refused
-    assert main(["sensitivity", "--spec", spec, "--out", str(one), *bank, "population.size=2100"]) == 2
+    other = [o.replace("1000", "1100") for o in bank]
+    assert main(["sensitivity", "--spec", spec, "--out", str(one), *other]) == 2
 
 
 # ---------------------------------------------------------------------------------------------- bad input
@@ -310,6 +311,27 @@ def test_search_finds_the_staffing_optimum_fifo_waits_gives(tmp_path: Path) -> N
     study = search(_queue_spec(cap, 20), evaluate, f"sqlite:///{tmp_path / 'b.db'}")
     ok = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE and t.user_attrs["investment"] <= cap]
     assert max(ok, key=lambda t: t.value).params["servers"] == affordable
+
+
+def test_search_respects_the_dnps_floor(tmp_path: Path) -> None:
+    cost, wage, _ = _queue_case()
+    best = min(cost, key=lambda s: cost[s])
+    floor = best + 4  # a "ΔNPS" that grows with staffing: only best + 4 servers or more meet the floor
+
+    def evaluate(values: dict) -> dict:
+        s = int(values["servers"])
+        return {"npv": -cost[s], "dnps": float(s), "investment": wage * s}
+
+    spec = _queue_spec(1e9, 20)
+    spec = OptimiseSpec("floor", ("npv",), spec.budget, float(floor), 20, 1, spec.levers)
+    table = trials_table(search(spec, evaluate, f"sqlite:///{tmp_path / 'c.db'}"), spec)
+    assert (table["feasible"] == (table["servers"] >= floor)).all()
+    assert (table[~table["feasible"]]["npv"] > table[table["feasible"]]["npv"].max()).any()  # the floor binds
+    chosen = best_row(table)
+    assert chosen is not None and chosen["servers"] >= floor
+    assert chosen["npv"] == table[table["feasible"]]["npv"].max()
+    # TPE under the floor gets near the constrained optimum (the floor itself) in 20 trials
+    assert floor <= chosen["servers"] <= floor + 2
 
 
 def test_pareto_front_hand_computed() -> None:

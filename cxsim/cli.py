@@ -68,6 +68,9 @@ commands:
   validate-model [--out DIR] [--quick]  check the model against theory; writes docs/validation.md
   collect DIR [--by]     gather a sweep folder into sweep.parquet (one row per job) and sweep_daily/;
                          --by: each point's mean and confidence interval over seeds
+  sensitivity [--spec S] which parameters matter: Morris / Sobol indices (SALib) of KPIs or of a design's
+                         NPV, and the share of plausible worlds in which each design wins (--help)
+  optimise [--spec S]    search design levers with Optuna for the best NPV under a budget (--help)
   help                   show this message (also: -h, --help)
 
 options of run, compare and validate:
@@ -519,7 +522,14 @@ def main(argv: list[str] | None = None) -> int:
         from cxsim.sweeps.command import main as collect_main
 
         return collect_main(rest)
-    print(f"cxsim: unknown command {command!r} (commands: run, compare, validate, collect, help)", file=sys.stderr)
+    if command in ("sensitivity", "optimise"):
+        from cxsim.study.command import optimise_main, sensitivity_main
+
+        return (sensitivity_main if command == "sensitivity" else optimise_main)(rest)
+    print(
+        f"cxsim: unknown command {command!r} (commands: run, compare, validate, collect, sensitivity, optimise, help)",
+        file=sys.stderr,
+    )
     return EXIT_CONFIG
 
 

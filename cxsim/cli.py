@@ -445,10 +445,16 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
         return 0
     if ns.cfg is not None and designs:
         return _show_designs(overrides, ns.cfg, bool(ns.resolve))
+    if ns.cfg is not None:  # show what the overrides compose to, even a config validation would refuse
+        try:
+            compose_config(overrides, validate_it=False)
+        except ConfigError as exc:
+            print(f"cxsim: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        app(args)
+        return 0
     code = _check(overrides, multirun, designs=designs, command="compare" if designs else "run")
-    if code or ns.cfg is not None:
-        if not code:
-            app(args)
+    if code:
         return code
     if code:
         return code

@@ -100,7 +100,7 @@ class Dimensions:
 
 @dataclass
 class SegmentConfig:
-    share: float = 1.0  # share of the population, > 0 (shares are normalised)
+    share: float = 1.0  # share of the population (the shares of all segments sum to 1), ≥ 0
     expectations: Dimensions = field(default_factory=Dimensions)  # mean day-0 expectation per dimension, [0, 1]
     expectation_sd: float = 0.0  # sd of day-0 expectations, ≥ 0
     initial_satisfaction: float = 0.75  # mean day-0 satisfaction, [0, 1]

@@ -441,7 +441,10 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
         return EXIT_CONFIG
     overrides, multirun = list(ns.overrides), bool(ns.multirun)
     if ns.shell_completion or ns.info is not None or ns.hydra_help:
-        app(args)  # Hydra's own services: nothing runs
+        try:
+            app(args)  # Hydra's own services: nothing runs
+        except SystemExit as exc:
+            return 0 if exc.code in (0, None) else EXIT_CONFIG
         return 0
     if ns.cfg is not None and designs:
         return _show_designs(overrides, ns.cfg, bool(ns.resolve))

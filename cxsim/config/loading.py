@@ -122,7 +122,7 @@ def _unknown_option(msg: str, overrides: list[str]) -> ConfigError | None:
     listed = ", ".join(options) if options else "none"
     extra = f" (built-in and {where})" if where else " (built-in; add your own with --config-dir DIR)"
     near = suggest(name, options)
-    mean = f"did you mean {group}={' or '.join(near)}? " if near else ""
+    mean = f"did you mean {' or '.join(f'{group}={n}' for n in near)}? " if near else ""
     return ConfigError(
         [(group, f"unknown {group} {name!r} (no {group}/{name}.yaml); {mean}available: {listed}{extra}")]
     )

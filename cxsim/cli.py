@@ -571,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxsim: unknown command {command!r}{hint} (commands: {', '.join(COMMANDS)})", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        rest = config_dir_args(rest)
+        rest = new_entries(config_dir_args(rest))
     except ConfigError as exc:
         print(f"cxsim: {exc}", file=sys.stderr)
         return EXIT_CONFIG

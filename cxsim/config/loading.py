@@ -140,7 +140,9 @@ def _unknown_key(exc: BaseException, given: list[str]) -> ConfigError | None:
         link = nxt
     if "Could not override" not in msg and not re.search(r"Key '[\w-]+' not in '\w+Config'", msg):
         return None
-    for o in given:
+    full = re.search(r"full_key: ([\w.-]+)", msg)  # +journey.touchpoints={kiosk:{channl:...}}: the new key
+    keys = [full.group(1)] if full else []
+    for o in [*keys, *given]:
         key = o.split("=", 1)[0].lstrip("+~")
         if "." in key and not key.startswith("hydra") and find_key(key) is None and not _inside_free_dict(key):
             return _unknown_key_error(key)

@@ -1,13 +1,17 @@
-"""Command-line entry point: ``cxsim run``, ``cxsim validate``, ``cxsim --help``.
+"""Command-line entry point: ``cxsim run``, ``compare``, ``validate``, ``help``, ...
 
-``run`` is a thin ``@hydra.main`` application around :func:`run_job` (testable without
-Hydra). Before Hydra starts, every config the command would run (each point of a ``-m``
-sweep) is composed and validated; a bad override or config prints one message and exits
-with code 2, and nothing is written.
+argparse reads each command's own options (and prints its help: every config key it reads, from
+:mod:`cxsim.help`); the rest of the line goes to Hydra's own parser and Hydra's app runner, as
+``@hydra.main`` would hand it over, so Hydra's flags (``-m``, ``--cfg``, ``--info``,
+``--shell-completion``) are Hydra's. ``run`` and ``compare`` are thin Hydra tasks around
+:func:`run_job` and :func:`compare_job` (testable without Hydra). Before Hydra starts, every
+config the command would run (each point of a ``-m`` sweep) is composed and validated; a bad
+override or config prints one message and exits with code 2, and nothing is written.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import logging
 import os
@@ -17,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import hydra
+from hydra._internal.utils import _run_hydra, get_args_parser
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
@@ -44,43 +48,54 @@ __all__ = ["design_configs", "main", "print_comparison", "print_summary", "run_j
 
 EXIT_CONFIG = 2
 
-# Hydra command-line flags that take a value (the value is not a config override).
-_FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-name", "-cn", "--config-path", "-cp",
-                     "--experimental-rerun"}  # fmt: skip
+COMMANDS: dict[str, str] = {
+    "run": "run one simulation and write its outputs (daily KPIs, touchpoint table, summary.json, "
+    "run_meta.json, kpis.png) into Hydra's output folder; add -m to sweep: cxsim run -m simulation.seed=1,2,3 "
+    "(in parallel processes: add hydra/launcher=joblib)",
+    "compare": "the main job: AS-IS vs TO-BE designs over paired replications with common random numbers; "
+    "NPV, ROI and payback with confidence intervals, the ROI waterfall, touchpoint deltas, figures and a "
+    "self-contained report.html; e.g. cxsim compare compare.candidates=[better_app] compare.replications=30",
+    "validate": "check a config (every point of a sweep, every design compare would run) without running it",
+    "validate-model": "check the model against theory (Erlang C/A, Bass, peak-end, NPS, retention); writes "
+    "validation.md and its figures into an output folder (--update-docs: the committed docs/)",
+    "collect": "gather a sweep folder into sweep.parquet (one row per job) and sweep_daily/; --by: each "
+    "point's mean and confidence interval over seeds",
+    "sensitivity": "which parameters matter: Morris / Sobol indices (SALib) of KPIs or of a design's NPV, and "
+    "the share of plausible worlds in which each design wins (cxsim sensitivity --help)",
+    "optimise": "search design levers with Optuna for the best NPV under a budget (cxsim optimise --help)",
+    "help": "cxsim help KEY|GROUP|COMMAND [overrides]: one config key (meaning, unit, default, range, its value "
+    "and the file or override that set it), a group of keys, the options of a config group, or a command",
+}
+
+_HYDRA_FLAGS = """\
+Hydra's own options (after the command, handed to Hydra):
+  -m, --multirun          sweep: every combination of the comma lists / range() / glob() values
+  --cfg job|hydra|all     print the composed config instead of running (with --resolve: resolved);
+                          for compare: every design it would run (`cxsim help KEY [overrides]`
+                          says which file or override set a value)
+  --info [defaults|...]   Hydra's information (defaults list, search path, plugins)
+  -sc, --shell-completion install=bash|zsh: print a completion script (see the README)
+  --hydra-help            Hydra's own help (launchers, sweepers, hydra.* keys)"""
 
 USAGE = """\
-usage: cxsim <command> [hydra overrides]
+usage: cxsim <command> [options] [KEY=VALUE ...]
 
 cxsim simulates a market of customers living through a customer journey: queues at
 touchpoints, expectations and disappointment, remembered experience, NPS, word of mouth,
 acquisition, churn, cost and revenue.
 
-commands:
-  run [overrides]        run one simulation and write its outputs (daily KPIs, touchpoint table,
-                         summary.json, run_meta.json, kpis.png) into Hydra's output directory;
-                         add -m to sweep: cxsim run -m simulation.seed=1,2,3
-                         (in parallel processes: add hydra/launcher=joblib)
-  compare [overrides]    the main job: AS-IS vs TO-BE designs over paired replications with common
-                         random numbers; NPV, ROI and payback with confidence intervals, the ROI
-                         waterfall, touchpoint deltas, figures and a self-contained report.html;
-                         e.g. cxsim compare compare.candidates=[better_app] compare.replications=30
-  validate [overrides]   check a config (every point of a sweep) without running it
-  validate-model [--out DIR] [--quick]  check the model against theory; writes docs/validation.md
-  collect DIR [--by]     gather a sweep folder into sweep.parquet (one row per job) and sweep_daily/;
-                         --by: each point's mean and confidence interval over seeds
-  sensitivity [--spec S] which parameters matter: Morris / Sobol indices (SALib) of KPIs or of a design's
-                         NPV, and the share of plausible worlds in which each design wins (--help)
-  optimise [--spec S]    search design levers with Optuna for the best NPV under a budget (--help)
-  help                   show this message (also: -h, --help)
+commands (`cxsim COMMAND --help` lists its options and every config key it reads):
+{commands}
 
-options of run, compare and validate:
-  --config-dir DIR       add your own folder of configs (DIR/scenario/*.yaml, DIR/journey/*.yaml, ...);
-                         its options join the built-in ones (repeatable)
+{hydra}
+  --config-dir DIR        add your own folder of configs (DIR/scenario/*.yaml, DIR/journey/*.yaml, ...);
+                          its options join the built-in ones (repeatable)
 
 overrides use Hydra syntax, e.g.
   cxsim run population.size=5000 simulation.days=90
   cxsim run wom=mean_field acquisition.nwom_suppression=0
   cxsim run -m hydra/launcher=joblib behaviour.loss_weight=1.5,2,3
+  cxsim help journey.touchpoints.contact_centre.servers scenario=more_agents
 config groups (files in {config_dir}):
 {groups}
 a sweep (-m) writes sweep.parquet into its folder and resumes when re-run with the same
@@ -89,38 +104,53 @@ exit codes: 0 success, 1 some sweep jobs failed, 2 invalid config or command lin
 """
 
 
-def _groups() -> str:
-    lines = []
-    root = config_dir()
-    for group in sorted(p for p in root.iterdir() if p.is_dir()):
-        options = sorted(f.stem for f in group.glob("*.yaml"))
-        if options:
-            lines.append(f"  {group.name}: {', '.join(options)}")
-    return "\n".join(lines)
+def _usage(overrides: list[str] | None = None) -> str:
+    from cxsim.help import group_list
+
+    commands = "\n".join(
+        textwrap.fill(text, 100, initial_indent=f"  {name:<22}"[:25].ljust(25), subsequent_indent=" " * 25)
+        for name, text in COMMANDS.items()
+    )
+    return USAGE.format(
+        commands=commands, hydra=_HYDRA_FLAGS, config_dir=config_dir(), groups=group_list(overrides or [])
+    )
 
 
-def _usage() -> str:
-    return USAGE.format(config_dir=config_dir(), groups=_groups())
+def _command_parser(command: str, overrides: list[str]) -> argparse.ArgumentParser:
+    """The options of run / compare / validate; their help lists every config key the command reads."""
+    from cxsim.help import keys_help
+
+    p = argparse.ArgumentParser(
+        prog=f"cxsim {command}",
+        usage=f"cxsim {command} [options] [KEY=VALUE ...]",
+        description=textwrap.fill(COMMANDS[command], 100) + "\n\n" + _HYDRA_FLAGS,
+        epilog=keys_help(command, overrides),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    p.add_argument("--config-dir", "-cd", action="append", default=[], metavar="DIR",
+                   help="add your own folder of configs (DIR/scenario/*.yaml, ...); repeatable")  # fmt: skip
+    if command in ("run", "compare"):
+        p.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace the results already in the output folder (hydra.run.dir) instead of refusing",
+        )
+    return p
 
 
-def _split_args(args: list[str]) -> tuple[list[str], bool]:
-    """Config overrides (Hydra's own included) and whether ``-m`` was given."""
-    overrides: list[str] = []
-    multirun = False
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a in ("-m", "--multirun"):
-            multirun = True
-        elif a in _FLAGS_WITH_VALUE:
-            skip = True
-        elif a.startswith("-"):
-            continue
-        else:
-            overrides.append(a)
-    return overrides, multirun
+def _hydra_args(args: list[str]) -> argparse.Namespace:
+    """Hydra's own reading of the command line (its parser, so its flags are never copied here).
+
+    Raises:
+        ConfigError: Hydra's parser refuses the arguments (its message names the flag).
+    """
+    parser = get_args_parser()
+    parser.exit_on_error = False
+    try:
+        return parser.parse_intermixed_args(args)
+    except (argparse.ArgumentError, SystemExit) as exc:
+        raise ConfigError([("command line", str(exc) or "not understood")]) from exc
 
 
 def config_dir_args(args: list[str]) -> list[str]:
@@ -368,20 +398,53 @@ def _share_cores() -> None:
     numba.set_num_threads(max(1, min(numba.get_num_threads(), cores // max(workers, 1))))
 
 
-@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
-def _hydra_run(cfg: DictConfig) -> None:
+def _run_task(cfg: DictConfig) -> None:
     _share_cores()
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     sweep_job(cfg, out_dir, lambda: run_job(cfg, out_dir), kind="run")
 
 
-@hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
-def _hydra_compare(cfg: DictConfig) -> None:
+def _compare_task(cfg: DictConfig) -> None:
     _share_cores()
     hc = HydraConfig.get()
     search = [o for o in hc.overrides.hydra if str(o).startswith("hydra.searchpath=")]  # user config folders
     out_dir = Path(hc.runtime.output_dir)
     sweep_job(cfg, out_dir, lambda: compare_job([*search, *hc.overrides.task], out_dir), kind="compare")
+
+
+def _hydra_app(task: Any, args: list[str]) -> None:
+    """What ``@hydra.main`` does, with the arguments given (not ``sys.argv``)."""
+    parser = get_args_parser()
+    ns = parser.parse_intermixed_args(args)
+    ns.overrides = new_entries(list(ns.overrides))
+    _run_hydra(args=ns, args_parser=parser, task_function=task, config_path=str(config_dir()), config_name="config")
+
+
+def _hydra_run(args: list[str]) -> None:
+    _hydra_app(_run_task, args)
+
+
+def _hydra_compare(args: list[str]) -> None:
+    _hydra_app(_compare_task, args)
+
+
+def _show_designs(overrides: list[str], what: str, resolve: bool) -> int:
+    """``cxsim compare --cfg job``: the composed config of every design the comparison runs."""
+    from omegaconf import OmegaConf
+
+    if what != "job":
+        print("cxsim: compare --cfg prints the designs' job configs; use --cfg job", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        baseline, candidates = design_configs(overrides)
+    except ConfigError as exc:
+        print(f"cxsim: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    for cfg in (baseline, *candidates):
+        role = "baseline" if cfg is baseline else "candidate"
+        print(f"# ---- {role} design: scenario={cfg.scenario.name} ({cfg.scenario.title})")
+        print(OmegaConf.to_yaml(cfg, resolve=resolve))
+    return 0
 
 
 def _launch(args: list[str], app: Any, designs: bool) -> int:
@@ -391,12 +454,30 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
     (:mod:`cxsim.runfolder`); Ctrl-C, SIGTERM and SIGHUP stop it with one line and exit code
     128 + the signal (130, 143, 129).
     """
-    if any(a in ("-h", "--help") for a in args):
-        print(_usage())
-        return 0
     overwrite = "--overwrite" in args
-    args = [a for a in args if a != "--overwrite"]
-    overrides, multirun = _split_args(args)
+    args = [a for a in args if a != "--overwrite"]  # the output folder's business, not Hydra's
+    try:
+        ns = _hydra_args(args)
+    except ConfigError as exc:
+        print(f"cxsim: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    overrides, multirun = list(ns.overrides), bool(ns.multirun)
+    if ns.shell_completion or ns.info is not None or ns.hydra_help:
+        try:
+            app(args)  # Hydra's own services: nothing runs
+        except SystemExit as exc:
+            return 0 if exc.code in (0, None) else EXIT_CONFIG
+        return 0
+    if ns.cfg is not None and designs:
+        return _show_designs(overrides, ns.cfg, bool(ns.resolve))
+    if ns.cfg is not None:  # show what the overrides compose to, even a config validation would refuse
+        try:
+            compose_config(overrides, validate_it=False)
+        except ConfigError as exc:
+            print(f"cxsim: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        app(args)
+        return 0
     code = _check(overrides, multirun, designs=designs, command="compare" if designs else "run")
     if code:
         return code
@@ -424,11 +505,9 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
             print(f"cxsim: {exc}", file=sys.stderr)
             return EXIT_CONFIG
         args = [a for a in args if not a.lstrip("+").startswith("hydra.run.dir=")] + [folder.override()]
-    saved = sys.argv
-    sys.argv = ["cxsim", *args]
     try:
         with stop_on_signals():
-            app()
+            app(args)
     except SystemExit as exc:  # Hydra reported a failed job (or a sweep's worker died)
         if multirun:
             return finish_sweep(crashed=exc.code not in (0, None))
@@ -448,8 +527,6 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
             shown = f"; no results written ({where}/error.json says why)" if where else ""
             print(f"cxsim: interrupted by {stop.name}{kept}{shown}", file=sys.stderr)
         return stop.exit_code
-    finally:
-        sys.argv = saved
     if multirun:
         return finish_sweep()
     _settle(folder)
@@ -480,10 +557,12 @@ def _check_output_dir(overrides: list[str], multirun: bool) -> int:
 
 
 def _validate(args: list[str]) -> int:
-    if any(a in ("-h", "--help") for a in args):
-        print(_usage())
-        return 0
-    overrides, multirun = _split_args(args)
+    try:
+        ns = _hydra_args(args)
+    except ConfigError as exc:
+        print(f"cxsim: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    overrides, multirun = list(ns.overrides), bool(ns.multirun)
     code = _check(overrides, multirun or any("," in o or "range(" in o for o in overrides))
     if code == 0:
         n = len(plan_jobs(overrides)) if multirun or any("," in o or "range(" in o for o in overrides) else 1
@@ -491,10 +570,47 @@ def _validate(args: list[str]) -> int:
     return code
 
 
+def _help(args: list[str]) -> int:
+    """``cxsim help [TOPIC] [overrides]``."""
+    from cxsim.help import explain
+
+    topics = [a for a in args if "=" not in a and not a.startswith("-")]
+    overrides = [a for a in args if "=" in a]
+    if not topics:
+        print(_usage(overrides))
+        return 0
+    if topics[0] in COMMANDS:
+        return main([topics[0], *overrides, "--help"])
+    try:
+        print(explain(topics[0], overrides))
+    except ConfigError as exc:
+        print(f"cxsim: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
+def _completion(args: list[str]) -> int:
+    """``cxsim -sc install=bash|zsh`` and the queries of the installed script (``-sc query=bash``).
+
+    The script asks ``cxsim -sc query=bash`` with the whole line in ``COMP_LINE``; the command word
+    (``run``, ``compare``...) is no config override, so it is left out of the line Hydra completes.
+    """
+    line = os.environ.get("COMP_LINE")
+    if line is not None:
+        words = line.split(" ")
+        if len(words) > 1 and words[1] in COMMANDS:
+            os.environ["COMP_LINE"] = " ".join([words[0], *words[2:]])
+    try:
+        _hydra_run(args)
+    except SystemExit as exc:
+        return 0 if exc.code in (0, None) else EXIT_CONFIG
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``cxsim`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help", "help"):
+    if not args or args[0] in ("-h", "--help"):
         print(_usage())
         return 0 if args else EXIT_CONFIG
     if args[0] in ("--version", "-V"):
@@ -502,22 +618,25 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"cxsim {__version__}")
         return 0
+    if args[0] in ("-sc", "--shell-completion"):
+        return _completion(args)
     command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        near = [c for c in COMMANDS if c.startswith(command[:3])] if len(command) >= 3 else []
+        hint = f"; did you mean {near[0]}?" if near else ""
+        print(f"cxsim: unknown command {command!r}{hint} (commands: {', '.join(COMMANDS)})", file=sys.stderr)
+        return EXIT_CONFIG
     try:
         rest = new_entries(config_dir_args(rest))
     except ConfigError as exc:
         print(f"cxsim: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    if command == "run":
-        return _launch(rest, _hydra_run, designs=False)
-    if command == "validate":
-        return _validate(rest)
+    if command == "help":
+        return _help(rest)
     if command == "validate-model":
         from cxsim.theory_checks import main as validate_model
 
         return validate_model(rest)
-    if command == "compare":
-        return _launch(rest, _hydra_compare, designs=True)
     if command == "collect":
         from cxsim.sweeps.command import main as collect_main
 
@@ -526,11 +645,16 @@ def main(argv: list[str] | None = None) -> int:
         from cxsim.study.command import optimise_main, sensitivity_main
 
         return (sensitivity_main if command == "sensitivity" else optimise_main)(rest)
-    print(
-        f"cxsim: unknown command {command!r} (commands: run, compare, validate, collect, sensitivity, optimise, help)",
-        file=sys.stderr,
+    try:
+        ns, hydra_args = _command_parser(command, rest).parse_known_args(rest)
+    except SystemExit as exc:  # --help printed (0), or a bad option of ours (2)
+        return 0 if exc.code in (0, None) else EXIT_CONFIG
+    if command == "validate":
+        return _validate(hydra_args)
+    overwrite = ["--overwrite"] if getattr(ns, "overwrite", False) else []
+    return _launch(
+        [*hydra_args, *overwrite], _hydra_compare if command == "compare" else _hydra_run, designs=command == "compare"
     )
-    return EXIT_CONFIG
 
 
 if __name__ == "__main__":

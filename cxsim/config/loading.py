@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf._utils import get_yaml_loader
 from omegaconf.errors import OmegaConfBaseException
 
+from cxsim.config.keys import find_key, suggest, suggest_key
 from cxsim.config.schema import CxConfig
 from cxsim.config.validation import ConfigError, validate
 
@@ -120,7 +121,50 @@ def _unknown_option(msg: str, overrides: list[str]) -> ConfigError | None:
     where = ", ".join(str(d) for d in search_dirs(overrides))
     listed = ", ".join(options) if options else "none"
     extra = f" (built-in and {where})" if where else " (built-in; add your own with --config-dir DIR)"
-    return ConfigError([(group, f"unknown {group} {name!r} (no {group}/{name}.yaml); available: {listed}{extra}")])
+    near = suggest(name, options)
+    mean = f"did you mean {' or '.join(f'{group}={n}' for n in near)}? " if near else ""
+    return ConfigError(
+        [(group, f"unknown {group} {name!r} (no {group}/{name}.yaml); {mean}available: {listed}{extra}")]
+    )
+
+
+def _unknown_key(exc: BaseException, given: list[str]) -> ConfigError | None:
+    """Hydra's "Could not override 'population.sizee'. To append to your config use +..." as a
+    did-you-mean: the tip would add a key the schema does not have, which the gate refuses anyway."""
+    msg, link = "", exc
+    for _ in range(5):  # the message and its causes
+        msg += f" {link}"
+        nxt = link.__cause__ or link.__context__
+        if nxt is None:
+            break
+        link = nxt
+    if "Could not override" not in msg and not re.search(r"Key '[\w-]+' not in '\w+Config'", msg):
+        return None
+    full = re.search(r"full_key: ([\w.-]+)", msg)  # +journey.touchpoints={kiosk:{channl:...}}: the new key
+    keys = [full.group(1)] if full else []
+    for o in [*keys, *given]:
+        key = o.split("=", 1)[0].lstrip("+~")
+        if "." in key and not key.startswith("hydra") and find_key(key) is None and not _inside_free_dict(key):
+            return _unknown_key_error(key)
+    return None
+
+
+def _inside_free_dict(key: str) -> bool:
+    """A key below a ``dict[str, float]`` field (channel preferences, journey rates) takes any name."""
+    parts = key.split(".")
+    return any(
+        (d := find_key(".".join(parts[:i]))) is not None and d.type.startswith("dict[") for i in range(1, len(parts))
+    )
+
+
+def _unknown_key_error(key: str, known: list[str] | None = None) -> ConfigError:
+    near = suggest_key(key)
+    text = f"unknown key {key.rsplit('.', 1)[-1]!r}"
+    if near:
+        text += f"; did you mean {' or '.join(near)}?"
+    if known:
+        text += f" (known here: {', '.join(known)})"
+    return ConfigError([(key, text + "; `cxsim help KEY` explains a key")])
 
 
 _yaml_ok: dict[tuple[Path, int, int], None] = {}
@@ -345,7 +389,7 @@ def compose_config(overrides: list[str] | None = None, *, validate_it: bool = Tr
     except ConfigError:
         raise
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        err = _unknown_option(str(exc), overrides) or composition_error(exc)
+        err = _unknown_option(str(exc), overrides) or _unknown_key(exc, given) or composition_error(exc)
         for mine, theirs in zip(overrides, given, strict=True):
             if mine != theirs and mine in str(err):  # say it in the user's words
                 key = theirs.split("=", 1)[0].lstrip("+")
@@ -374,7 +418,7 @@ def gate(cfg: DictConfig, *, validate_it: bool = True) -> None:
     unknown = _unknown_keys(OmegaConf.to_container(cfg, resolve=False), CxConfig, "")
     if unknown:
         key, known = unknown[0]
-        raise ConfigError([(key, f"unknown key {key.rsplit('.', 1)[-1]!r} (known here: {', '.join(known)})")])
+        raise _unknown_key_error(key, known)
     if not validate_it:
         return
     try:

@@ -100,7 +100,7 @@ class Dimensions:
 
 @dataclass
 class SegmentConfig:
-    share: float = 1.0  # share of the population, > 0 (shares are normalised)
+    share: float = 1.0  # share of the population (the shares of all segments sum to 1), ≥ 0
     expectations: Dimensions = field(default_factory=Dimensions)  # mean day-0 expectation per dimension, [0, 1]
     expectation_sd: float = 0.0  # sd of day-0 expectations, ≥ 0
     initial_satisfaction: float = 0.75  # mean day-0 satisfaction, [0, 1]
@@ -284,7 +284,7 @@ class ScenarioConfig:
 
     name: str = "as_is"  # the scenario's key
     title: str = "AS-IS"  # display name
-    description: str = ""
+    description: str = ""  # a sentence on what the design changes
     capex: float = 0.0  # one-off cost on the first day of the business case, >= 0 (currency)
     opex_per_day: float = 0.0  # the design's own running cost per day; negative = a saving (currency/day)
 
@@ -295,22 +295,22 @@ class CompareConfig:
 
     baseline: str = "as_is"  # scenario key
     candidates: list[str] = field(default_factory=list)  # scenario keys
-    replications: int = 20  # ≥ 2
-    seed: int = 1000  # replication r runs on seed + r for every design (common random numbers)
-    ci_level: float = 0.95  # (0, 1)
-    target_roi_half_width: float = 0.0  # > 0: add replications until every ROI CI is this narrow
-    max_replications: int = 200  # ≥ replications
+    replications: int = 20  # paired replications per design, ≥ 2
+    seed: int = 1000  # replication r runs on seed + r for every design (common random numbers), [0, 2**62)
+    ci_level: float = 0.95  # confidence level of the intervals, (0, 1)
+    target_roi_half_width: float = 0.0  # when not 0: add replications until every ROI CI is this narrow, ≥ 0
+    max_replications: int = 200  # cap when target_roi_half_width adds replications, ≥ replications
     horizon_days: int = 0  # business-case days after the warm-up, ≥ 0 (0: simulation.days)
     robustness_horizons_days: list[int] = field(default_factory=list)  # NPV and ranking also at these horizons, ≥ 1
-    n_jobs: int = 0  # worker processes for replications; 0 = one per CPU, 1 = in this process
-    resume_dir: str = ""  # finished replications are kept here until the comparison ends ("" = not kept)
+    n_jobs: int = 0  # worker processes for replications; 0 = one per CPU, 1 = in this process, ≥ 0
+    resume_dir: str = ""  # folder where finished replications are kept until the comparison ends ("" = not kept)
 
 
 @dataclass
 class SimulationConfig:
     days: int = 365  # days reported (after the warm-up), ≥ 1
     warmup_days: int = 0  # days simulated first and left out of summaries and comparisons, ≥ 0
-    seed: int = 42  # [0, 2**63)
+    seed: int = 42  # random seed of the run, [0, 2**63)
     engine: EngineKind = EngineKind.vector  # vector or agent
     progress: bool = True  # progress bar on a terminal
     csv: bool = False  # also write CSV next to Parquet
@@ -318,12 +318,12 @@ class SimulationConfig:
 
 @dataclass
 class CxConfig:
-    population: PopulationConfig = field(default_factory=PopulationConfig)
-    journey: JourneyConfig = field(default_factory=JourneyConfig)
-    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
-    wom: WomConfig = field(default_factory=WomConfig)
-    acquisition: AcquisitionConfig = field(default_factory=AcquisitionConfig)
-    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
-    simulation: SimulationConfig = field(default_factory=SimulationConfig)
-    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
-    compare: CompareConfig = field(default_factory=CompareConfig)
+    population: PopulationConfig = field(default_factory=PopulationConfig)  # who is in the market: size, segments
+    journey: JourneyConfig = field(default_factory=JourneyConfig)  # channels, touchpoints, journeys and their steps
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)  # how customers feel, remember and churn
+    wom: WomConfig = field(default_factory=WomConfig)  # word of mouth: the network and who talks
+    acquisition: AcquisitionConfig = field(default_factory=AcquisitionConfig)  # prospects becoming customers (Bass)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)  # money: currency, costs, discounting
+    simulation: SimulationConfig = field(default_factory=SimulationConfig)  # days, warm-up, seed, engine
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)  # the journey design and its investment
+    compare: CompareConfig = field(default_factory=CompareConfig)  # cxsim compare: designs, replications, horizon

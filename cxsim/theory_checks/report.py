@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import platform
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -200,11 +201,16 @@ def markdown(
 
 
 def default_out_dir() -> Path:
-    """``docs/`` of the source checkout the package runs from, else ``./validation``."""
+    """Where a plain ``cxsim validate-model`` writes: ``./validation`` (a checkout stays clean)."""
+    return Path.cwd() / "validation"
+
+
+def docs_dir() -> Path | None:
+    """``docs/`` of the source checkout the package runs from (``--update-docs``), else ``None``."""
     root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "configs").is_dir():
         return root / "docs"
-    return Path.cwd() / "validation"
+    return None
 
 
 def run_validation(
@@ -246,13 +252,41 @@ def run_validation(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``cxsim validate-model [--out DIR] [--quick]``: exit code 0 if every check passes, else 1."""
+    """``cxsim validate-model [--out DIR] [--quick] [--update-docs]``: 0 if every check passes, 1 if not, 2 on
+    a bad command line."""
     parser = argparse.ArgumentParser(
         prog="cxsim validate-model",
-        description="Run the validation-against-theory checks and write validation.md with its figures.",
+        description="Run the validation-against-theory checks and write validation.md with its figures "
+        f"into an output folder (default: {default_out_dir()}). The committed report (docs/validation.md) "
+        "changes only with --update-docs, from a full run.",
     )
-    parser.add_argument("--out", type=Path, default=None, help=f"output directory (default: {default_out_dir()})")
+    parser.add_argument("--out", type=Path, default=None, help=f"output folder (default: {default_out_dir()})")
     parser.add_argument("--quick", action="store_true", help="fewer replications (about a third of the time)")
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    ok = run_validation(args.out or default_out_dir(), quick=args.quick, log=print)
+    parser.add_argument(
+        "--update-docs",
+        action="store_true",
+        help="regenerate the committed report docs/validation.md and its figures (a full run only)",
+    )
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:
+        if exc.code in (0, None):
+            raise
+        return 2
+    out = args.out or default_out_dir()
+    if args.update_docs:
+        problem = ""
+        docs = docs_dir()
+        if args.quick:
+            problem = "--update-docs needs a full run: the committed report is never a quick one; drop --quick"
+        elif args.out is not None:
+            problem = "--update-docs writes docs/ of the checkout; it cannot be combined with --out"
+        elif docs is None:
+            problem = "--update-docs needs a source checkout (docs/ next to pyproject.toml); use --out DIR"
+        if problem:
+            print(f"cxsim: validate-model: {problem}", file=sys.stderr)
+            return 2
+        assert docs is not None
+        out = docs
+    ok = run_validation(out, quick=args.quick, log=print)
     return 0 if ok else 1

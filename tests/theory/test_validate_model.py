@@ -37,11 +37,11 @@ def test_report_and_figures_are_written(tmp_path: Path) -> None:
 
 
 def test_cli_help_and_default_out() -> None:
-    """The command parses its options; from a checkout the report goes to docs/."""
+    """The command parses its options; the report goes to ./validation, never to docs/ by default."""
     with pytest.raises(SystemExit) as exc:
         main(["validate-model", "--help"])
     assert exc.value.code == 0
-    assert default_out_dir().name in ("docs", "validation")
+    assert default_out_dir() == Path.cwd() / "validation"
 
 
 @pytest.mark.slow

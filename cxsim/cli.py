@@ -153,6 +153,15 @@ def _hydra_args(args: list[str]) -> argparse.Namespace:
         raise ConfigError([("command line", str(exc) or "not understood")]) from exc
 
 
+def _hydra_args_or_say(args: list[str]) -> argparse.Namespace | None:
+    """:func:`_hydra_args`, or None after printing why the command line was refused."""
+    try:
+        return _hydra_args(args)
+    except ConfigError as exc:
+        print(f"cxsim: {exc}", file=sys.stderr)
+        return None
+
+
 def config_dir_args(args: list[str]) -> list[str]:
     """Turn ``--config-dir DIR`` (repeatable; ``-cd``) into one ``hydra.searchpath`` override.
 
@@ -456,10 +465,8 @@ def _launch(args: list[str], app: Any, designs: bool) -> int:
     """
     overwrite = "--overwrite" in args
     args = [a for a in args if a != "--overwrite"]  # the output folder's business, not Hydra's
-    try:
-        ns = _hydra_args(args)
-    except ConfigError as exc:
-        print(f"cxsim: {exc}", file=sys.stderr)
+    ns = _hydra_args_or_say(args)
+    if ns is None:
         return EXIT_CONFIG
     overrides, multirun = list(ns.overrides), bool(ns.multirun)
     if ns.shell_completion or ns.info is not None or ns.hydra_help:
@@ -557,10 +564,8 @@ def _check_output_dir(overrides: list[str], multirun: bool) -> int:
 
 
 def _validate(args: list[str]) -> int:
-    try:
-        ns = _hydra_args(args)
-    except ConfigError as exc:
-        print(f"cxsim: {exc}", file=sys.stderr)
+    ns = _hydra_args_or_say(args)
+    if ns is None:
         return EXIT_CONFIG
     overrides, multirun = list(ns.overrides), bool(ns.multirun)
     code = _check(overrides, multirun or any("," in o or "range(" in o for o in overrides))

@@ -76,18 +76,19 @@ def check_memory(cfg: Any) -> None:
         ConfigError: the estimate exceeds the available memory (both are in the message).
     """
     need = estimate_bytes(cfg)
+    _refuse_above_available(
+        need,
+        "population.size",
+        f"{int(cfg.population.size):,} people with the {_engine(cfg)} engine need about {_gb(need)} (estimate)",
+        "use fewer people" + (" or simulation.engine=vector" if _engine(cfg) != "vector" else ""),
+    )
+
+
+def _refuse_above_available(need: int, key: str, what: str, advice: str) -> None:
+    """Raise a ConfigError on ``key`` if ``need`` bytes exceed the machine's available memory."""
     have = available_bytes()
     if have is not None and need > have:
-        raise ConfigError(
-            [
-                (
-                    "population.size",
-                    f"{int(cfg.population.size):,} people with the {_engine(cfg)} engine need about {_gb(need)} "
-                    f"(estimate) but this machine has {_gb(have)} available; use fewer people"
-                    + (" or simulation.engine=vector" if _engine(cfg) != "vector" else ""),
-                )
-            ]
-        )
+        raise ConfigError([(key, f"{what} but this machine has {_gb(have)} available; {advice}")])
 
 
 # What the comparison's parent keeps per design-replication: the daily rows of its KPIs (every
@@ -119,15 +120,10 @@ def check_compare_memory(cfg: Any, designs: int, workers: int, replications: int
         ConfigError: naming ``compare.n_jobs`` (fewer workers need less) with both figures.
     """
     need = estimate_compare_bytes(cfg, designs, workers, replications, simulated_days)
-    have = available_bytes()
-    if have is not None and need > have:
-        raise ConfigError(
-            [
-                (
-                    "compare.n_jobs",
-                    f"{workers} worker(s) simulating {int(cfg.population.size):,} people each need about {_gb(need)} "
-                    f"together (estimate) but this machine has {_gb(have)} available; use fewer workers "
-                    "(compare.n_jobs=1 needs the least) or fewer people",
-                )
-            ]
-        )
+    _refuse_above_available(
+        need,
+        "compare.n_jobs",
+        f"{workers} worker(s) simulating {int(cfg.population.size):,} people each need about {_gb(need)} together "
+        "(estimate)",
+        "use fewer workers (compare.n_jobs=1 needs the least) or fewer people",
+    )

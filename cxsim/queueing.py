@@ -215,6 +215,15 @@ def simpy_shift_waits(
 _EV_CHANGE, _EV_ARRIVE, _EV_GRANTED, _EV_DECIDED, _EV_PATIENCE, _EV_DONE, _EV_RELEASED = 0, 1, 2, 3, 4, 5, 6
 
 
+@njit(cache=True, inline="always")
+def _swap(ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, a: int, b: int) -> None:
+    """Swap heap entries ``a`` and ``b`` (all four arrays)."""
+    ht[a], ht[b] = ht[b], ht[a]
+    he[a], he[b] = he[b], he[a]
+    hk[a], hk[b] = hk[b], hk[a]
+    hi[a], hi[b] = hi[b], hi[a]
+
+
 @njit(cache=True)
 def _push(
     ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, size: int, t: float, e: int, k: int, i: int
@@ -226,10 +235,7 @@ def _push(
         p = (c - 1) // 2
         if ht[p] < ht[c] or (ht[p] == ht[c] and he[p] < he[c]):
             break
-        ht[p], ht[c] = ht[c], ht[p]
-        he[p], he[c] = he[c], he[p]
-        hk[p], hk[c] = hk[c], hk[p]
-        hi[p], hi[c] = hi[c], hi[p]
+        _swap(ht, he, hk, hi, p, c)
         c = p
     return size + 1
 
@@ -250,10 +256,7 @@ def _pop(ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, size: i
             m = r
         if ht[c] < ht[m] or (ht[c] == ht[m] and he[c] < he[m]):
             break
-        ht[m], ht[c] = ht[c], ht[m]
-        he[m], he[c] = he[c], he[m]
-        hk[m], hk[c] = hk[c], hk[m]
-        hi[m], hi[c] = hi[c], hi[m]
+        _swap(ht, he, hk, hi, m, c)
         c = m
     return size
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from proctools import alive, children
 
 from cxsim.sweeps.marker import FAILURE, MARKER
 
@@ -100,18 +101,6 @@ def test_sigterm_stops_a_run_cleanly(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".big.partial-*"))
 
 
-def _live_children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            after = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(after[1]) == pid and after[0] != "Z":
-            kids.append(int(stat.parent.name))
-    return kids
-
-
 COMPARE = [
     "compare",
     "population.size=3000",
@@ -134,7 +123,7 @@ def test_ctrl_c_keeps_replications_and_the_rerun_is_bit_identical(tmp_path: Path
 
     proc = _start(command, tmp_path)
     _wait_for(lambda: len(list(store.glob("*/seed-*"))) >= 1, proc)
-    workers = _live_children(proc.pid)
+    workers = children(proc.pid)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -146,9 +135,9 @@ def test_ctrl_c_keeps_replications_and_the_rerun_is_bit_identical(tmp_path: Path
     assert f"{kept} of 12 replications kept" in line
     assert len(workers) >= 2  # two workers (and multiprocessing's resource tracker)
     end = time.monotonic() + 10
-    while [p for p in workers if _alive(p)] and time.monotonic() < end:
+    while [p for p in workers if alive(p)] and time.monotonic() < end:
         time.sleep(0.1)
-    assert not [p for p in workers if _alive(p)], "worker processes outlived the interrupted comparison"
+    assert not [p for p in workers if alive(p)], "worker processes outlived the interrupted comparison"
     assert sorted(p.name for p in (tmp_path / "resumed").iterdir()) == [".hydra", "cli.log", FAILURE]
 
     rerun = _cli(command, tmp_path)  # the same command: the interrupted folder is replaced, work resumed
@@ -161,11 +150,3 @@ def test_ctrl_c_keeps_replications_and_the_rerun_is_bit_identical(tmp_path: Path
     sa.pop("wall_seconds"), sb.pop("wall_seconds")
     assert sa == sb
     assert not store.exists()  # finished: nothing kept
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from proctools import alive, children
 
 import cxsim
 from cxsim.compare import compare, discard_kept_replications
@@ -224,32 +225,13 @@ def test_pool_keeps_submission_order() -> None:
         assert list(pool.imap(_square_slowly, [(i,) for i in range(5)])) == [0, 1, 4, 9, 16]
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
-
-
 def _gone(pids: list[int], within: float) -> bool:
     end = time.monotonic() + within
     while time.monotonic() < end:
-        if not any(Path(f"/proc/{p}").exists() and "Z" not in _state(p) for p in pids):
+        if not any(alive(p) for p in pids):
             return True
         time.sleep(0.1)
     return False
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "Z"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -276,7 +258,7 @@ def test_workers_die_when_their_parent_is_killed(tmp_path: Path) -> None:
         while time.monotonic() < end and not all(f.exists() and f.read_text() for f in flags):
             time.sleep(0.1)
         workers = [int(f.read_text()) for f in flags]
-        assert sorted(workers) == sorted(p for p in _children(parent.pid) if p in workers)
+        assert sorted(workers) == sorted(p for p in children(parent.pid) if p in workers)
         parent.kill()
         parent.wait()
         assert _gone(workers, within=10), f"workers {workers} outlived their parent"

@@ -613,8 +613,26 @@ def _completion(args: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``cxsim`` console script."""
+    """Entry point of the ``cxsim`` console script.
+
+    Ctrl-C, SIGTERM or SIGHUP at any point (while the configs are checked, too) end the command
+    with one line and exit code 128 + the signal; a run or comparison under way also cleans up
+    (see :func:`_launch`).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with stop_on_signals():
+            return _dispatch(args)
+    except BaseException as exc:
+        stop = as_interrupted(exc)
+        if stop is None:
+            raise
+        print(f"cxsim: interrupted by {stop.name}", file=sys.stderr)
+        return stop.exit_code
+
+
+def _dispatch(args: list[str]) -> int:
+    """Run the command ``args`` names."""
     if not args or args[0] in ("-h", "--help"):
         print(_usage())
         return 0 if args else EXIT_CONFIG

@@ -240,6 +240,28 @@ def _push(
     return size + 1
 
 
+@njit(cache=True, inline="always")
+def _grant(
+    j: int,
+    t: float,
+    waiting: np.ndarray,
+    granted: np.ndarray,
+    ht: np.ndarray,
+    he: np.ndarray,
+    hk: np.ndarray,
+    hi: np.ndarray,
+    size: int,
+    eid: int,
+) -> tuple[int, int]:
+    """Give customer ``j`` a server at time ``t`` (its grant is processed as an event of its own).
+
+    Returns the heap's new size and the next event number.
+    """
+    waiting[j] = False
+    granted[j] = True
+    return _push(ht, he, hk, hi, size, t, eid, _EV_GRANTED, j), eid + 1
+
+
 @njit(cache=True)
 def _pop(ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, size: int) -> int:
     """Remove the heap's top (read it before calling); returns the new size."""
@@ -310,13 +332,9 @@ def _shift_waits(
                     q_head += 1
                 if q_head == q_tail:
                     break
-                j = queue[q_head]
+                size, eid = _grant(queue[q_head], t, waiting, granted, ht, he, hk, hi, size, eid)
                 q_head += 1
-                waiting[j] = False
-                granted[j] = True
                 users += 1
-                size = _push(ht, he, hk, hi, size, t, eid, _EV_GRANTED, j)
-                eid += 1
         elif kind == _EV_ARRIVE:
             queue[q_tail] = i
             q_tail += 1
@@ -324,13 +342,9 @@ def _shift_waits(
             while q_head < q_tail and not waiting[queue[q_head]]:
                 q_head += 1
             if users < servers:  # SimPy tries the head of the queue once
-                j = queue[q_head]
+                size, eid = _grant(queue[q_head], t, waiting, granted, ht, he, hk, hi, size, eid)
                 q_head += 1
-                waiting[j] = False
-                granted[j] = True
                 users += 1
-                size = _push(ht, he, hk, hi, size, t, eid, _EV_GRANTED, j)
-                eid += 1
             if not np.isinf(patience[i]):
                 size = _push(ht, he, hk, hi, size, t + patience[i], eid, _EV_PATIENCE, i)
                 eid += 1
@@ -372,13 +386,9 @@ def _shift_waits(
             while q_head < q_tail and not waiting[queue[q_head]]:
                 q_head += 1
             if q_head < q_tail and users < servers:
-                j = queue[q_head]
+                size, eid = _grant(queue[q_head], t, waiting, granted, ht, he, hk, hi, size, eid)
                 q_head += 1
-                waiting[j] = False
-                granted[j] = True
                 users += 1
-                size = _push(ht, he, hk, hi, size, t, eid, _EV_GRANTED, j)
-                eid += 1
     return waits, abandoned
 
 

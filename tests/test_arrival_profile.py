@@ -7,12 +7,11 @@ and the gate rejects profiles that cannot be a density.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from clitools import assert_run_refuses
 
 import cxsim
 from cxsim import ConfigError, load_config
@@ -132,15 +131,4 @@ def test_bad_profiles_are_rejected_naming_the_key(overrides: list[str], key: str
 
 
 def test_cli_rejects_a_negative_weight_with_exit_2(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "cxsim.cli", "run", f"{CC}.arrival_profile=[1,1,1,1,-1,1,1,1,1,1]"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 2, out.stderr
-    assert f"{CC}.arrival_profile" in out.stderr
-    assert "Traceback" not in out.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert_run_refuses(tmp_path, f"{CC}.arrival_profile=[1,1,1,1,-1,1,1,1,1,1]", f"{CC}.arrival_profile")

@@ -3,13 +3,12 @@ number of servers, and staff cost and occupancy follow the server time actually 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from clitools import assert_run_refuses
 
 import cxsim
 from cxsim import ConfigError, load_config
@@ -103,15 +102,4 @@ def test_schedule_replaces_servers_in_the_gate() -> None:
 
 
 def test_cli_rejects_a_bad_schedule_with_exit_2(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "cxsim.cli", "run", f"{CC}.server_schedule=[3,3,3,0,3,3,3,3,3,3]"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 2, out.stderr
-    assert f"{CC}.server_schedule" in out.stderr
-    assert "Traceback" not in out.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert_run_refuses(tmp_path, f"{CC}.server_schedule=[3,3,3,0,3,3,3,3,3,3]", f"{CC}.server_schedule")

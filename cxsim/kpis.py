@@ -84,9 +84,11 @@ def day_kpis(
     customers_by_segment: np.ndarray,
     visits: int,
     contacts: tuple[int, int, int, float, int, float, float],
+    staff_cost: float | None = None,
 ) -> DayKpis:
     """The day's record from its events, ``people`` (:func:`~cxsim.kernels.tallies.tally_people`)
-    and ``contacts`` (:func:`~cxsim.kernels.tallies.tally_contacts`) tallies."""
+    and ``contacts`` (:func:`~cxsim.kernels.tallies.tally_contacts`) tallies; ``staff_cost`` is the
+    day's (servers on duty x cost per server-day; default: the fixed staffing of ``spec``)."""
     prospects, customers, promoters, detractors, sat_sum = people
     abandoned, resolved, staffed, wait_sum, satisfied, ces_sum, contact_cost = contacts
     c = events
@@ -99,7 +101,8 @@ def day_kpis(
         + spec.cost_per_acquisition * acquisitions
         + spec.referral_reward * c.acquired_referral
     )
-    staff_cost = staff_cost_per_day(spec)
+    if staff_cost is None:
+        staff_cost = staff_cost_per_day(spec)
     cost_to_serve = contact_cost + staff_cost
     nan = math.nan
     return DayKpis(

@@ -140,6 +140,8 @@ def write_run(
         ("touchpoints.parquet", _parquet_bytes(result.touchpoints)),
         ("steps.parquet", _parquet_bytes(result.steps)),
     ]
+    if len(result.intervals):
+        files.append(("intervals.parquet", _parquet_bytes(result.intervals)))
     if csv:
         files.append(("daily.csv", result.daily.to_csv(index=False).encode()))
         files.append(("touchpoints.csv", result.touchpoints.to_csv(index=False).encode()))

@@ -41,6 +41,9 @@ class SimulationResult:
         steps: one row per (journey step, touchpoint) that could serve it: contacts, resolved,
             abandoned over the run (the journey's flow volumes).
         summary: end-of-run KPIs (JSON-serialisable).
+        intervals: one row per (staffed touchpoint, day, intraday interval), every day: arrivals,
+            servers on duty, answered within the touchpoint's target, abandoned, waits
+            (:func:`interval_table`).
         engine: the engine that produced it.
         seed: the seed used.
     """
@@ -49,6 +52,7 @@ class SimulationResult:
     touchpoints: pd.DataFrame
     steps: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
     engine: str = "agent"
     seed: int = 0
 
@@ -61,11 +65,20 @@ def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:
     return df
 
 
-def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
-    """Per-touchpoint totals over the run, with rates derived from them."""
+def touchpoint_table(spec: ModelSpec, totals: Totals, server_min: np.ndarray | None = None) -> pd.DataFrame:
+    """Per-touchpoint totals over the run, with rates derived from them.
+
+    ``server_min`` is the server time on duty over the reported days per touchpoint (the
+    staffing plan's); ``None``: the fixed staffing of ``spec`` every day.
+    """
     t = totals
     days = spec.days - spec.warmup_days  # the totals count the days after the warm-up
-    staff = spec.tp_server_days * spec.tp_staff_cost * days
+    hours = spec.tp_close - spec.tp_open
+    if server_min is None:
+        staff = spec.tp_server_days * spec.tp_staff_cost * days
+        server_min = spec.tp_server_min * days
+    else:
+        staff = server_min / hours * spec.tp_staff_cost
 
     def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -77,6 +90,7 @@ def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
             "channel": [spec.channel_names[c] for c in spec.tp_channel],
             "staffed": spec.tp_staffed.astype(bool),
             "servers": spec.tp_servers.astype(np.int64),
+            "mean_servers": np.where(spec.tp_staffed, ratio(server_min, hours * days), 0.0),
             "visits": t.visits.copy(),
             "served": t.served.copy(),
             "abandoned": t.abandoned.copy(),
@@ -91,9 +105,64 @@ def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
             "staff_cost": staff.astype(np.float64),
             "cost": t.contact_cost + staff,
             "busy_min": t.busy_min.copy(),
-            "occupancy": np.where(spec.tp_staffed, ratio(t.busy_min, spec.tp_server_min * days), np.nan),
+            "occupancy": np.where(spec.tp_staffed, ratio(t.busy_min, server_min), np.nan),
         }
     )
+
+
+INTERVAL_COLUMNS = (
+    "touchpoint", "day", "interval", "start_min", "end_min", "arrivals", "servers", "answered_in_target",
+    "abandoned", "wait_min", "busy_min", "service_level", "occupancy",
+)  # fmt: skip
+
+
+def interval_table(spec: ModelSpec, staffing: Any) -> pd.DataFrame:
+    """One row per (staffed touchpoint, day, interval of its grid), days 1 ... ``spec.days``.
+
+    ``service_level`` = answered within the touchpoint's ``staffing.target_seconds`` ÷ arrivals
+    (abandoned contacts count against it); ``wait_min`` is the mean wait of the interval's
+    arrivals; ``occupancy`` = busy minutes of the contacts that arrived in the interval ÷ server
+    minutes on duty in it (by arrival interval, so a long service near an interval's end counts in
+    its arrival interval).
+    """
+    parts = []
+    days = np.arange(1, spec.days + 1)
+    for tp in range(len(spec.touchpoint_names)):
+        k_n = int(spec.tp_int_n[tp])
+        if not spec.tp_staffed[tp] or k_n == 0:
+            continue
+        edges = spec.tp_int_edges[tp, : k_n + 1]
+        counts = staffing.counts[1:, tp, :k_n]
+        minutes = staffing.minutes[1:, tp, :k_n]
+        servers = staffing.servers[1:, tp, :k_n]
+        arrivals = counts[..., 0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sl = np.where(arrivals > 0, counts[..., 1] / np.maximum(arrivals, 1), np.nan)
+            wait = np.where(arrivals > 0, minutes[..., 0] / np.maximum(arrivals, 1), np.nan)
+            cap = servers * np.diff(edges)[None, :]
+            occ = np.where(cap > 0, minutes[..., 1] / np.maximum(cap, 1e-300), np.nan)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "touchpoint": spec.touchpoint_names[tp],
+                    "day": np.repeat(days, k_n),
+                    "interval": np.tile(np.arange(k_n), days.size),
+                    "start_min": np.tile(edges[:-1], days.size),
+                    "end_min": np.tile(edges[1:], days.size),
+                    "arrivals": arrivals.ravel(),
+                    "servers": servers.ravel(),
+                    "answered_in_target": counts[..., 1].ravel(),
+                    "abandoned": counts[..., 2].ravel(),
+                    "wait_min": wait.ravel(),
+                    "busy_min": minutes[..., 1].ravel(),
+                    "service_level": sl.ravel(),
+                    "occupancy": occ.ravel(),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame({c: [] for c in INTERVAL_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[list(INTERVAL_COLUMNS)]
 
 
 _STEP_COUNTS = ("visits", "resolved", "abandoned", "switched", "retried", "gave_up")
@@ -174,6 +243,9 @@ def summarise(spec: ModelSpec, daily: pd.DataFrame, touchpoints: pd.DataFrame) -
         "visits_total": visits,
         "abandonment_rate": abandoned / staffed_visits if staffed_visits else None,
         "mean_wait_min": wait_total / staffed_visits if staffed_visits else None,
+        "service_level_20s": _f(np.nansum(touchpoints["service_level_20s"] * touchpoints["visits"]) / staffed_visits)
+        if staffed_visits
+        else None,
         "resolution_rate": int(daily["resolved"].sum()) / visits if visits else None,
         "journeys_completed_total": int(daily["journeys_completed"].sum()),
         "journeys_failed_total": int(daily["journeys_failed"].sum()),

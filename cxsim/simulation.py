@@ -12,7 +12,7 @@ from cxsim.config.validation import ConfigError, validate
 from cxsim.engines.agent import AgentModel
 from cxsim.engines.vector import VectorModel
 from cxsim.kernels.groups import reset_totals
-from cxsim.result import SimulationResult, daily_frame, step_table, summarise, touchpoint_table
+from cxsim.result import SimulationResult, daily_frame, interval_table, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
 
 __all__ = ["ENGINES", "simulate"]
@@ -67,12 +67,15 @@ def simulate(
             totals = copy.deepcopy(model.totals)
     daily = daily_frame(model.history)
     reported = dataclasses.replace(spec, days=until)
-    tps = touchpoint_table(reported, totals)
+    staffing = model.staffing
+    server_min = staffing.server_min[spec.warmup_days + 1 : until + 1].sum(axis=0) if staffing.planned else None
+    tps = touchpoint_table(reported, totals, server_min)
     return SimulationResult(
         daily=daily,
         touchpoints=tps,
         steps=step_table(reported, totals),
         summary=summarise(reported, daily[daily["day"] <= until], tps),
+        intervals=interval_table(spec, staffing),
         engine=engine_name,
         seed=spec.seed,
     )

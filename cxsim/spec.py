@@ -26,6 +26,7 @@ from cxsim.kernels.codes import (
     TRIGGER_RATE,
 )
 from cxsim.kernels.groups import Journeys, Market, Rules, Segments, Steps, Touchpoints
+from cxsim.kernels.staffing import StaffingRule, interval_grid
 from cxsim.kernels.params import (
     KANO_ATTRACTIVE,
     KANO_MUST_BE,
@@ -101,6 +102,11 @@ class ModelSpec:
     tp_sched: np.ndarray  # (T, Kmax) servers on duty in each interval
     tp_server_days: np.ndarray  # (T,) servers on duty per day in whole opening days (staff cost basis)
     tp_server_min: np.ndarray  # (T,) server-minutes on duty per day (occupancy's denominator)
+    tp_int_n: np.ndarray  # (T,) intervals of a staffed touchpoint's grid (interval_min), 0 if self-service
+    tp_int_edges: np.ndarray  # (T, Kmax + 1) edges of those intervals, minutes of the day
+    tp_int_share: np.ndarray  # (T, Kmax) the arrival profile's share of a day's arrivals per interval
+    tp_target_min: np.ndarray  # (T,) answer-time target, minutes (staffing.target_seconds / 60)
+    tp_staffing_rules: tuple[tuple[int, StaffingRule], ...]  # service-level policies by touchpoint
     tp_quality: np.ndarray  # (T, 3)
     tp_kano: np.ndarray  # (T,)
     tp_p_resolve: np.ndarray  # (T,)
@@ -309,7 +315,45 @@ def _touchpoint_fields(jny: Any, channels: tuple[str, ...]) -> dict[str, Any]:
         "tp_staff_cost": _arr([t.staff_cost_per_server_day for t in tps]),
         **_profile_fields(tps),
         **_schedule_fields(tps),
+        **_staffing_fields(tps),
     }
+
+
+def _staffing_fields(tps: list[Any]) -> dict[str, Any]:
+    """The interval grid of every staffed touchpoint, its answer-time target and service-level rules."""
+    grids = [interval_grid(t.open_min, t.close_min, t.interval_min) if t.staffed else np.zeros(1) for t in tps]
+    n = np.array([g.shape[0] - 1 for g in grids], dtype=np.int64)
+    width = max(int(n.max()) if n.size else 0, 1)
+    edges = np.zeros((len(tps), width + 1))
+    share = np.zeros((len(tps), width))
+    rules: list[tuple[int, StaffingRule]] = []
+    for k, (t, g) in enumerate(zip(tps, grids, strict=True)):
+        if n[k] == 0:
+            continue
+        edges[k, : n[k] + 1] = g
+        lengths = np.diff(g)
+        if len(t.arrival_profile) == n[k]:
+            mass = np.array([float(x) for x in t.arrival_profile]) * lengths
+        else:
+            mass = lengths  # arrivals uniform over the opening hours
+        share[k, : n[k]] = mass / mass.sum()
+        st = t.staffing
+        if _name(st.policy) == "service_level":
+            rule = StaffingRule(
+                target_share=float(st.target_share),
+                target_min=float(st.target_seconds) / 60.0,
+                max_occupancy=float(st.max_occupancy),
+                cycle_days=int(st.cycle_days),
+                history_cycles=int(st.history_cycles),
+                initial_per_1000=float(st.initial_per_1000),
+                block_intervals=int(st.block_intervals),
+                min_servers=int(st.min_servers),
+                mean_service=float(t.service_time.mean_min),
+            )
+            rules.append((k, rule))
+    target = np.array([float(t.staffing.target_seconds) / 60.0 for t in tps])
+    return {"tp_int_n": n, "tp_int_edges": edges, "tp_int_share": share, "tp_target_min": target,
+            "tp_staffing_rules": tuple(rules)}
 
 
 def _schedule_fields(tps: list[Any]) -> dict[str, np.ndarray]:

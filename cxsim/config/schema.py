@@ -37,6 +37,8 @@ __all__ = [
     "ServiceDist",
     "ServiceTimeConfig",
     "SimulationConfig",
+    "StaffingConfig",
+    "StaffingPolicy",
     "StepConfig",
     "Talkers",
     "TouchpointConfig",
@@ -127,6 +129,26 @@ class ServiceTimeConfig:
     cv: float = 0.5  # coefficient of variation (lognormal), ≥ 0
 
 
+class StaffingPolicy(Enum):
+    fixed = "fixed"  # `servers` (or `server_schedule`) every day, whatever the load
+    service_level = "service_level"  # a planner sets servers per interval from a forecast (Erlang C)
+
+
+@dataclass
+class StaffingConfig:
+    """How a staffed touchpoint decides how many servers are on duty (see docs/model.md §3.3)."""
+
+    policy: StaffingPolicy = StaffingPolicy.fixed  # fixed or service_level
+    target_share: float = 0.8  # service_level: share of contacts to answer within target_seconds, (0, 1)
+    target_seconds: float = 20.0  # service_level: answer-time target, seconds, > 0
+    max_occupancy: float = 1.0  # service_level: planned busy share of each interval's servers at most this, (0, 1]
+    cycle_days: int = 7  # service_level: servers are set for the next cycle_days days at the start of each cycle, ≥ 1
+    history_cycles: int = 4  # service_level: the forecast averages the same interval of the last K cycles, ≥ 1
+    initial_per_1000: float = 0.0  # service_level: first cycle's forecast, contacts a day per 1,000 customers of day 0, ≥ 0
+    block_intervals: int = 0  # service_level: servers stay the same over blocks of this many intervals (shifts); 0: the whole day, ≥ 0
+    min_servers: int = 1  # service_level: fewest servers on duty in an open interval, ≥ 1
+
+
 @dataclass
 class TouchpointConfig:
     channel: str = "???"  # one of journey.channels
@@ -149,6 +171,7 @@ class TouchpointConfig:
     # servers on duty in each interval_min interval from open_min (each ≥ 1; one per interval, as
     # arrival_profile). Empty: `servers` all day. With a schedule, `servers` is not used.
     server_schedule: list[int] = field(default_factory=list)
+    staffing: StaffingConfig = field(default_factory=StaffingConfig)  # fixed servers, or planned to a service level
 
 
 @dataclass

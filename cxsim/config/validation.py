@@ -288,7 +288,7 @@ def _journey(c: _Checker, cfg: Any) -> None:
         if c.number(f"{key}.servers", tp.servers):
             if tp.servers < 0:
                 c.fail(f"{key}.servers", f"negative capacity: {tp.servers!r}")
-            elif tp.staffed and tp.servers < 1 and not scheduled:
+            elif tp.staffed and tp.servers < 1 and not scheduled and _name(tp.staffing.policy) != "service_level":
                 c.fail(f"{key}.servers", f"a staffed touchpoint needs at least 1 server, got {tp.servers!r}")
             elif not tp.staffed and tp.servers != 0:
                 c.fail(
@@ -312,6 +312,7 @@ def _journey(c: _Checker, cfg: Any) -> None:
         c.positive(f"{key}.patience_factor", tp.patience_factor)
         if ok_open and ok_close and 0 <= tp.open_min < tp.close_min <= 1440:
             _profile(c, key, tp)  # intervals only make sense within valid opening hours
+        _staffing(c, cfg, key, tp)
     if len(jny.journeys) == 0:
         c.fail("journey.journeys", "needs at least one journey")
     onboarding = [j for j, jt in jny.journeys.items() if _name(jt.trigger) == "acquisition"]
@@ -325,7 +326,8 @@ def _profile(c: _Checker, key: str, tp: Any) -> None:
     """``interval_min`` and ``arrival_profile``: one weight per interval of the opening hours."""
     if not c.number(f"{key}.interval_min", tp.interval_min):
         return
-    if not len(tp.arrival_profile) and not len(tp.server_schedule):
+    planned = tp.staffed and _name(tp.staffing.policy) == "service_level"
+    if not len(tp.arrival_profile) and not len(tp.server_schedule) and not planned:
         if tp.interval_min <= 0:
             c.fail(f"{key}.interval_min", f"must be > 0, got {tp.interval_min!r}")
         return  # otherwise unused: no bound from the opening hours
@@ -355,6 +357,40 @@ def _profile(c: _Checker, key: str, tp: Any) -> None:
         c.fail(pkey, f"weights must be >= 0, got {weights}")
     elif not any(w > 0 for w in weights):
         c.fail(pkey, f"at least one weight must be > 0, got {weights}")
+
+
+def _staffing(c: _Checker, cfg: Any, key: str, tp: Any) -> None:
+    """``staffing``: the service-level planner's target, forecast and planning cycle."""
+    st = tp.staffing
+    skey = f"{key}.staffing"
+    if _name(st.policy) != "service_level":
+        return
+    if not tp.staffed:
+        c.fail(f"{skey}.policy", "a self-service touchpoint (staffed: false) has no servers to plan")
+        return
+    if len(tp.server_schedule):
+        c.fail(f"{skey}.policy", "service_level plans the servers itself: remove server_schedule (or use policy: fixed)")
+    if c.number(f"{skey}.target_share", st.target_share) and not 0.0 < st.target_share < 1.0:
+        c.fail(f"{skey}.target_share", f"must be in (0, 1), e.g. 0.8 for 80% answered in time, got {st.target_share!r}")
+    c.positive(f"{skey}.target_seconds", st.target_seconds)
+    if c.number(f"{skey}.max_occupancy", st.max_occupancy) and not 0.0 < st.max_occupancy <= 1.0:
+        c.fail(f"{skey}.max_occupancy", f"must be in (0, 1], got {st.max_occupancy!r}")
+    c.at_least(f"{skey}.history_cycles", st.history_cycles, 1)
+    c.at_most(f"{skey}.history_cycles", st.history_cycles, LIMITS["simulation.days"], 1)
+    c.nonneg(f"{skey}.initial_per_1000", st.initial_per_1000)
+    c.nonneg(f"{skey}.block_intervals", st.block_intervals)
+    c.at_most(f"{skey}.block_intervals", st.block_intervals, LIMITS["intervals"])
+    c.at_least(f"{skey}.min_servers", st.min_servers, 1)
+    c.at_most(f"{skey}.min_servers", st.min_servers, LIMITS["servers"], 1)
+    if c.number(f"{skey}.cycle_days", st.cycle_days):
+        run = cfg.simulation.days + cfg.simulation.warmup_days
+        if st.cycle_days < 1:
+            c.fail(f"{skey}.cycle_days", f"must be >= 1, got {st.cycle_days!r}")
+        elif isinstance(run, int) and st.cycle_days > run:
+            c.fail(
+                f"{skey}.cycle_days",
+                f"a planning cycle longer than the run ({run} days with the warm-up), got {st.cycle_days!r}",
+            )
 
 
 def _schedule(c: _Checker, key: str, tp: Any) -> None:

@@ -24,6 +24,7 @@ from cxsim.kernels import population, tallies, wom
 from cxsim.kernels.behaviour import nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
 from cxsim.kernels.groups import Visits, new_totals
+from cxsim.kernels.staffing import Staffing
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import add_simpy_queue, add_simpy_shift_queue
@@ -319,6 +320,7 @@ class AgentModel(mesa.Model):
         self._neg = np.zeros(spec.size, dtype=np.int64)
         self._heard_pos = np.zeros(spec.size, dtype=np.int64)
         self._heard_neg = np.zeros(spec.size, dtype=np.int64)
+        self.staffing = Staffing(spec, sum(1 for p in self.people if p.status == CUSTOMER))
 
     @classmethod
     def from_config(cls, cfg: Any) -> AgentModel:
@@ -377,6 +379,7 @@ class AgentModel(mesa.Model):
         spec = self.spec
         env = simpy.Environment()
         queues: list[tuple[list[Person], np.ndarray, np.ndarray]] = []
+        sched_n, sched_edges, sched = self.staffing.schedule(self.day)  # today's servers (planned or fixed)
         for tp in range(len(spec.touchpoint_names)):
             here = [p for p in self._visitors if p.tp == tp]
             if not here or not spec.tp_staffed[tp]:
@@ -388,9 +391,9 @@ class AgentModel(mesa.Model):
             arrivals = np.array([p.arrival for p in here])
             services = np.array([p.service for p in here])
             patience = np.array([p.patience for p in here])
-            ns = int(spec.tp_sched_n[tp])
+            ns = int(sched_n[tp])
             if ns > 0:  # servers on shifts
-                edges, schedule = spec.tp_sched_edges[tp, :ns], spec.tp_sched[tp, :ns]
+                edges, schedule = sched_edges[tp, :ns], sched[tp, :ns]
                 add_simpy_shift_queue(env, arrivals, services, patience, edges, schedule, waits, abandoned)
             else:
                 add_simpy_queue(env, arrivals, services, patience, int(spec.tp_servers[tp]), waits, abandoned)
@@ -443,5 +446,7 @@ class AgentModel(mesa.Model):
         counts = tallies.tally_people(status, segment, ltr, satisfaction, by_segment)
         visits = self._visits()
         contacts = tallies.tally_contacts(visits, spec.touchpoints, spec.csat_threshold, self.totals)
-        record = day_kpis(spec, self.day, self.today, counts, by_segment, len(self._visitors), contacts)
+        self.staffing.record(self.day, visits.tp, visits.arrival, visits.wait, visits.abandoned, visits.service)
+        staff_cost = float(np.sum(self.staffing.server_days(self.day) * spec.tp_staff_cost))
+        record = day_kpis(spec, self.day, self.today, counts, by_segment, len(self._visitors), contacts, staff_cost)
         self.history.append(dataclasses.asdict(record))

@@ -46,6 +46,7 @@ from cxsim.kernels.journey import (
     visits_today,
 )
 from cxsim.kernels.population import churns_today, initial_person
+from cxsim.kernels.staffing import Staffing
 from cxsim.kernels.tallies import tally_contacts, tally_people
 from cxsim.kernels.wom import (
     consider_adoption,
@@ -620,6 +621,7 @@ class VectorModel:
         self._pos = np.zeros(0 if complete else n, dtype=np.int32)
         self._neg = np.zeros(0 if complete else n, dtype=np.int32)
         self._by_segment = np.zeros(len(spec.segment_names), dtype=np.int64)
+        self.staffing = Staffing(spec, int(np.count_nonzero(self.people.status == CUSTOMER)))
 
     def step(self) -> None:
         """Run one day: the nine phases of the model in order."""
@@ -642,8 +644,14 @@ class VectorModel:
         who = _visitors(day, p)
         visits = new_visits(who.shape[0])._replace(person=who)
         _plan_visits(seed, day, p, visits, segments, tps, steps, rules)
-        # 3. service
-        _serve(visits, tps)
+        # 3. service, with today's servers (planned to a service level where the policy says so)
+        staff = self.staffing
+        if staff.planned:
+            sched_n, sched_edges, sched = staff.schedule(day)
+            _serve(visits, tps._replace(sched_n=sched_n, sched_edges=sched_edges, sched=sched))
+        else:
+            staff.schedule(day)
+            _serve(visits, tps)
         _conclude_service(seed, day, visits, tps, steps, rules)
         # 4. experience
         _experience(day, p, visits, segments, tps, steps, rules)
@@ -665,6 +673,8 @@ class VectorModel:
         # 9. economics and KPIs
         people = tally_people(p.status, p.segment, p.ltr, p.satisfaction, self._by_segment)
         contacts = tally_contacts(visits, tps, spec.csat_threshold, self.totals)
-        record = day_kpis(spec, day, ev, people, self._by_segment, visits.person.shape[0], contacts)
+        staff.record(day, visits.tp, visits.arrival, visits.wait, visits.abandoned, visits.service)
+        staff_cost = float(np.sum(staff.server_days(day) * spec.tp_staff_cost))
+        record = day_kpis(spec, day, ev, people, self._by_segment, visits.person.shape[0], contacts, staff_cost)
         self.visits = visits
         self.history.append(dataclasses.asdict(record))

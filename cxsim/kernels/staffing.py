@@ -1,0 +1,264 @@
+"""Staffing: servers on duty per intraday interval, and the service-level planner.
+
+One rule set for both engines (``docs/model.md`` §3.3):
+
+* every staffed touchpoint's opening hours are cut into intervals of ``interval_min`` (the grid
+  of its arrival profile); :func:`count_intervals` counts each day's contacts into that grid
+  (arrivals, answered within the target, abandoned, wait and busy minutes);
+* a touchpoint with ``staffing.policy: fixed`` has the same servers every day (``servers``, or
+  ``server_schedule``);
+* with ``policy: service_level`` a planner sets, at the start of every planning cycle of
+  ``cycle_days`` days (days 1, 1 + C, 1 + 2C, ...), the servers of every interval of every day
+  of the cycle. The forecast of a day's interval is the mean of the arrivals counted in the same
+  interval on the same day of the last ``history_cycles`` cycles (only counts already observed,
+  integers, so both engines plan the same staff); before any cycle has been observed it is the
+  configured ``initial_per_1000`` contacts a day per 1,000 day-0 customers, spread over the
+  intervals as the arrival profile spreads arrivals. Servers per interval: the fewest that
+  answer ``target_share`` within ``target_seconds`` by Erlang C at the forecast load (the
+  stationary independent period-by-period approximation), at least ``load / max_occupancy``
+  and ``min_servers``; then every block of ``block_intervals`` intervals (0: the whole day) is
+  staffed at its busiest interval's need (a shift covers its block).
+
+:class:`Staffing` holds the plan and the counts of one run; both engines ask it for today's
+schedule before their queues run and give it today's counts after.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "Staffing",
+    "StaffingRule",
+    "count_intervals",
+    "interval_grid",
+    "plan_cycle",
+    "servers_for_level",
+]
+
+
+@njit(cache=True)
+def servers_for_level(load: float, mean_service: float, target: float, level: float) -> int:
+    """The fewest servers that answer at least ``level`` of contacts within ``target`` (Erlang C).
+
+    Erlang B by its stable recursion ``B(c) = A·B(c−1) / (c + A·B(c−1))``, carried upwards, so
+    the search costs O(answer); Erlang C ``C = c·B / (c − A·(1 − B))``; service level
+    ``1 − C·exp(−(c − A)·target / h)``. Equals :func:`cxsim.theory.agents_for_service_level`.
+    """
+    b = 1.0
+    c = 0
+    while True:
+        c += 1
+        b = load * b / (c + load * b)
+        if c <= load:
+            continue  # no steady state yet: the queue grows without bound
+        erlang_c = c * b / (c - load * (1.0 - b))
+        if 1.0 - erlang_c * math.exp(-(c - load) * target / mean_service) >= level:
+            return c
+
+
+def interval_grid(open_min: float, close_min: float, interval_min: float) -> np.ndarray:
+    """Edges of the intervals from ``open_min`` to ``close_min`` (the last may be shorter)."""
+    hours = float(close_min) - float(open_min)
+    width = min(float(interval_min), hours) if interval_min > 0 else hours
+    n = max(1, math.ceil(hours / width - 1e-9))
+    edges = np.minimum(float(open_min) + width * np.arange(n + 1), float(close_min))
+    edges[-1] = float(close_min)
+    return edges
+
+
+@njit(cache=True)
+def count_intervals(
+    v_tp: np.ndarray,
+    v_arrival: np.ndarray,
+    v_wait: np.ndarray,
+    v_abandoned: np.ndarray,
+    v_service: np.ndarray,
+    staffed: np.ndarray,
+    int_n: np.ndarray,
+    int_edges: np.ndarray,
+    target_min: np.ndarray,
+    out: np.ndarray,
+    out_min: np.ndarray,
+) -> None:
+    """Count today's contacts at staffed touchpoints into their interval grid.
+
+    ``out[tp, k]`` receives (arrivals, answered within ``target_min[tp]``, abandoned) and
+    ``out_min[tp, k]`` (wait minutes, busy minutes of served contacts), by arrival interval, in
+    contact order (person-index order in both engines, so the float sums agree).
+    """
+    out[...] = 0
+    out_min[...] = 0.0
+    for n in range(v_tp.shape[0]):
+        tp = v_tp[n]
+        if not staffed[tp]:
+            continue
+        k = 0
+        while k + 1 < int_n[tp] and v_arrival[n] >= int_edges[tp, k + 1]:
+            k += 1
+        out[tp, k, 0] += 1
+        out_min[tp, k, 0] += v_wait[n]
+        if v_abandoned[n]:
+            out[tp, k, 2] += 1
+        else:
+            out_min[tp, k, 1] += v_service[n]
+            if v_wait[n] <= target_min[tp]:
+                out[tp, k, 1] += 1
+
+
+@dataclass(frozen=True)
+class StaffingRule:
+    """A service-level policy of one touchpoint (``journey.touchpoints.*.staffing``)."""
+
+    target_share: float
+    target_min: float
+    max_occupancy: float
+    cycle_days: int
+    history_cycles: int
+    initial_per_1000: float
+    block_intervals: int
+    min_servers: int
+    mean_service: float  # the planner's handle-time forecast: the configured mean service time
+
+
+def plan_cycle(
+    rule: StaffingRule,
+    lengths: np.ndarray,
+    share: np.ndarray,
+    arrivals: np.ndarray,
+    start_day: int,
+    customers0: int,
+) -> np.ndarray:
+    """Servers for each interval of the ``cycle_days`` days from ``start_day``.
+
+    Args:
+        rule: the touchpoint's policy.
+        lengths: minutes of each interval (K,).
+        share: the arrival profile's share of a day's arrivals in each interval (K,), sum 1.
+        arrivals: arrivals counted by day and interval, (days + 1, K); rows of days before
+            ``start_day`` are read, nothing else.
+        start_day: first day of the cycle (days are 1-based).
+        customers0: customers on day 0 (the first cycle's forecast scales with them).
+
+    Returns:
+        ``(cycle_days, K)`` integer servers.
+    """
+    cycle, k_n = rule.cycle_days, lengths.shape[0]
+    plan = np.zeros((cycle, k_n), dtype=np.int64)
+    initial = rule.initial_per_1000 * customers0 / 1000.0 * share
+    for o in range(cycle):
+        day = start_day + o
+        past = [day - c * cycle for c in range(1, rule.history_cycles + 1) if day - c * cycle >= 1]
+        forecast = arrivals[past].mean(axis=0) if past else initial
+        need = np.empty(k_n, dtype=np.int64)
+        for k in range(k_n):
+            load = float(forecast[k]) / float(lengths[k]) * rule.mean_service  # Erlangs
+            n = servers_for_level(load, rule.mean_service, rule.target_min, rule.target_share)
+            n = max(n, math.ceil(load / rule.max_occupancy - 1e-9), rule.min_servers)
+            need[k] = n
+        block = rule.block_intervals if rule.block_intervals > 0 else k_n
+        for b in range(0, k_n, block):
+            plan[o, b : b + block] = need[b : b + block].max()
+    return plan
+
+
+class Staffing:
+    """Today's servers of every staffed touchpoint, and the run's interval counts.
+
+    Both engines call :meth:`schedule` at the start of a day's service (the planner plans a new
+    cycle when one starts) and :meth:`record` after it. ``arrivals`` etc. are by day (row 0
+    unused), touchpoint and interval.
+    """
+
+    def __init__(self, spec: object, customers0: int) -> None:
+        s = spec
+        self.n_tp = int(s.tp_staffed.shape[0])  # type: ignore[attr-defined]
+        self.staffed = s.tp_staffed  # type: ignore[attr-defined]
+        self.int_n = s.tp_int_n  # type: ignore[attr-defined]
+        self.int_edges = s.tp_int_edges  # type: ignore[attr-defined]
+        self.target_min = s.tp_target_min  # type: ignore[attr-defined]
+        self.rules: dict[int, StaffingRule] = dict(s.tp_staffing_rules)  # type: ignore[attr-defined]
+        self.customers0 = int(customers0)
+        days, width = int(s.days), int(self.int_edges.shape[1]) - 1  # type: ignore[attr-defined]
+        self.counts = np.zeros((days + 1, self.n_tp, max(width, 1), 3), dtype=np.int64)
+        self.minutes = np.zeros((days + 1, self.n_tp, max(width, 1), 2))
+        self.servers = np.zeros((days + 1, self.n_tp, max(width, 1)), dtype=np.int64)
+        self.server_min = np.zeros((days + 1, self.n_tp))
+        self._hours = s.tp_close - s.tp_open  # type: ignore[attr-defined]
+        self._lengths = [np.diff(self.int_edges[t, : self.int_n[t] + 1]) for t in range(self.n_tp)]
+        self._share = s.tp_int_share  # type: ignore[attr-defined]
+        self._plans: dict[int, tuple[int, np.ndarray]] = {}
+        # fixed policy: the spec's schedule, every day
+        self._n0 = s.tp_sched_n.copy()  # type: ignore[attr-defined]
+        self._edges0 = s.tp_sched_edges  # type: ignore[attr-defined]
+        self._sched0 = s.tp_sched  # type: ignore[attr-defined]
+        self._server_min0 = s.tp_server_min  # type: ignore[attr-defined]
+        self._fixed_servers = s.tp_servers  # type: ignore[attr-defined]
+        width_s = max(int(self._edges0.shape[1]), width, 1)
+        self._edges = np.zeros((self.n_tp, width_s))
+        self._sched = np.zeros((self.n_tp, width_s), dtype=np.int64)
+        self._n = self._n0.copy()
+        for t in range(self.n_tp):
+            self._edges[t, : self._n0[t]] = self._edges0[t, : self._n0[t]]
+            self._sched[t, : self._n0[t]] = self._sched0[t, : self._n0[t]]
+        self.day = 0
+
+    @property
+    def planned(self) -> bool:
+        """True when some touchpoint is planned to a service level."""
+        return bool(self.rules)
+
+    def schedule(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(intervals, interval starts, servers)`` per touchpoint for ``day`` (a 0 count of
+        intervals: the touchpoint's fixed ``servers`` all day), as the queues take them."""
+        self.day = day
+        for t, rule in self.rules.items():
+            start, plan = self._plans.get(t, (0, np.zeros((0, 0), dtype=np.int64)))
+            if not start <= day < start + plan.shape[0]:
+                first = day - (day - 1) % rule.cycle_days  # the planning point of day's cycle
+                arr = self.counts[:, t, : self.int_n[t], 0]
+                plan = plan_cycle(rule, self._lengths[t], self._share[t, : self.int_n[t]], arr, first, self.customers0)
+                self._plans[t] = (first, plan)
+                start = first
+            k_n = int(self.int_n[t])
+            self._n[t] = k_n
+            self._edges[t, :k_n] = self.int_edges[t, :k_n]
+            self._sched[t, :k_n] = plan[day - start]
+        for t in range(self.n_tp):
+            if not self.staffed[t]:
+                continue
+            k_n = int(self.int_n[t])
+            if self._n[t] > 0:
+                self.servers[day, t, :k_n] = _on_duty(self._edges[t, : self._n[t]], self._sched[t, : self._n[t]],
+                                                      self.int_edges[t, :k_n])
+                if t in self.rules:
+                    self.server_min[day, t] = float(np.sum(self._sched[t, :k_n] * self._lengths[t]))
+                else:
+                    self.server_min[day, t] = self._server_min0[t]
+            else:
+                self.servers[day, t, :k_n] = self._fixed_servers[t]
+                self.server_min[day, t] = self._server_min0[t]
+        return self._n, self._edges, self._sched
+
+    def server_days(self, day: int) -> np.ndarray:
+        """Server time on duty on ``day`` per touchpoint, in opening days of the touchpoint's
+        hours (× ``staff_cost_per_server_day`` = the day's staff cost)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self._hours > 0, self.server_min[day] / self._hours, 0.0)
+
+    def record(self, day: int, tp: np.ndarray, arrival: np.ndarray, wait: np.ndarray, abandoned: np.ndarray,
+               service: np.ndarray) -> None:
+        """Count ``day``'s contacts (the day's visit arrays, person-index order) into the grid."""
+        count_intervals(tp, arrival, wait, abandoned, service, self.staffed, self.int_n, self.int_edges,
+                        self.target_min, self.counts[day], self.minutes[day])
+
+
+def _on_duty(starts: np.ndarray, servers: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Servers on duty at the start of each interval of ``grid`` under a schedule given by its
+    interval ``starts`` and ``servers`` (what the intervals table reports)."""
+    idx = np.searchsorted(starts, grid + 1e-9, side="right") - 1
+    return servers[np.clip(idx, 0, servers.shape[0] - 1)]

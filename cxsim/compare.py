@@ -18,6 +18,7 @@ and of the money, and the business case runs over the ``horizon_days`` after the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
@@ -40,9 +41,11 @@ from cxsim.config.validation import ConfigError, validate
 from cxsim.interrupts import as_interrupted
 from cxsim.intervals import paired_interval
 from cxsim.money import CashFlows, cash_flows, discount_factors
-from cxsim.result import SimulationResult
+from cxsim.kernels.staffing import staff_cost_at_load
+from cxsim.result import SimulationResult, typical_day
 from cxsim.resume import ReplicationStore, discard, store_key
 from cxsim.simulation import simulate
+from cxsim.spec import compile_spec
 from cxsim.workers import WorkerPool
 
 __all__ = [
@@ -89,7 +92,7 @@ COMPARED_KPIS = (
 )
 _MONEY_KPIS = ("npv", "roi", "investment", "benefit")
 # Drivers of NPV: the benefit split by what customers did, then the investment (as negatives).
-BENEFIT_DRIVERS = ("retention", "wom_acquisition", "marketing_acquisition", "cost_to_serve", "other")
+BENEFIT_DRIVERS = ("retention", "wom_acquisition", "marketing_acquisition", "cost_to_serve", "staff_for_load", "other")
 INVESTMENT_DRIVERS = ("capex", "opex", "staff")
 DRIVERS = BENEFIT_DRIVERS + INVESTMENT_DRIVERS
 _TP_METRICS = ("visits", "mean_wait_min", "abandonment_rate", "resolution_rate", "mean_moment", "cost")
@@ -201,7 +204,21 @@ def replicate(
     if jobs > 1:
         # workers share the cores: each gets its slice of numba threads (results do not change)
         numba.set_num_threads(max(1, min(numba.get_num_threads(), (os.cpu_count() or 1) // jobs)))
-    return [simulate(c, engine=engine, seed=seed, progress=False, report_days=report_days) for c in cfgs]
+    results = [simulate(c, engine=engine, seed=seed, progress=False, report_days=report_days) for c in cfgs]
+    return [_staff_split(c, res, results[0]) for c, res in zip(cfgs, results, strict=True)]
+
+
+def _staff_split(cfg: Any, res: SimulationResult, base: SimulationResult) -> SimulationResult:
+    """Add ``staff_cost_policy`` to the daily table (the staff cost of the design's staffing at
+    the baseline's load: what the design decides; see
+    :func:`~cxsim.kernels.staffing.staff_cost_at_load`) and keep only the typical day of the
+    intervals table (the report's figure; the full table would weigh megabytes a replication)."""
+    daily = res.daily.copy()
+    policy = None if res is base else staff_cost_at_load(compile_spec(cfg), base.intervals, base.daily)
+    daily["staff_cost_policy"] = daily["staff_cost"] if policy is None else policy
+    warmup = int(res.summary["warmup_days"])
+    typical = typical_day(res.intervals, warmup + 1, warmup + int(res.summary["days"]))
+    return dataclasses.replace(res, daily=daily, intervals=typical)
 
 
 def _drivers(base: pd.DataFrame, des: pd.DataFrame, disc: np.ndarray, costs: tuple[float, float]) -> dict[str, float]:
@@ -215,13 +232,17 @@ def _drivers(base: pd.DataFrame, des: pd.DataFrame, disc: np.ndarray, costs: tup
     wom = float(np.dot(disc, rho * np.cumsum(d_ref) - (cpa + reward) * d_ref))
     mkt = float(np.dot(disc, rho * np.cumsum(d_mkt) - cpa * d_mkt))
     contacts = -float(np.dot(disc, (des["contact_cost"] - base["contact_cost"]).to_numpy()))
-    benefit = float(np.dot(disc, (des["margin"] + des["staff_cost"] - base["margin"] - base["staff_cost"]).to_numpy()))
+    load = float(np.dot(disc, (des["staff_cost_policy"] - des["staff_cost"]).to_numpy()))
+    benefit = float(
+        np.dot(disc, (des["margin"] + des["staff_cost_policy"] - base["margin"] - base["staff_cost"]).to_numpy())
+    )
     return {
         "retention": retention,
         "wom_acquisition": wom,
         "marketing_acquisition": mkt,
         "cost_to_serve": contacts,
-        "other": benefit - (retention + wom + mkt + contacts),
+        "staff_for_load": load,
+        "other": benefit - (retention + wom + mkt + contacts + load),
     }
 
 
@@ -283,14 +304,14 @@ class Ledger:
             base["margin"].to_numpy(),
             base["staff_cost"].to_numpy(),
             win["margin"].to_numpy(),
-            win["staff_cost"].to_numpy(),
+            win["staff_cost_policy"].to_numpy(),
             d.capex,
             d.opex_per_day,
             self.disc if disc is None else disc,
         )
 
     def _investment_drivers(self, d: Design, base: pd.DataFrame, win: pd.DataFrame) -> dict[str, float]:
-        d_staff = (win["staff_cost"] - base["staff_cost"]).to_numpy(dtype=np.float64)
+        d_staff = (win["staff_cost_policy"] - base["staff_cost"]).to_numpy(dtype=np.float64)
         return {
             "capex": -d.capex,
             "opex": -d.opex_per_day * float(self.disc.sum()),
@@ -304,7 +325,7 @@ class Ledger:
                 _window(base_daily, s.warmup_days, h)["margin"].to_numpy(),
                 _window(base_daily, s.warmup_days, h)["staff_cost"].to_numpy(),
                 _window(daily, s.warmup_days, h)["margin"].to_numpy(),
-                _window(daily, s.warmup_days, h)["staff_cost"].to_numpy(),
+                _window(daily, s.warmup_days, h)["staff_cost_policy"].to_numpy(),
                 d.capex,
                 d.opex_per_day,
                 discount_factors(h, self.rate),

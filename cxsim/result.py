@@ -165,6 +165,36 @@ def interval_table(spec: ModelSpec, staffing: Any) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[list(INTERVAL_COLUMNS)]
 
 
+def typical_day(intervals: pd.DataFrame, first_day: int, last_day: int) -> pd.DataFrame:
+    """The intervals table averaged over days ``first_day`` ... ``last_day``: one row per
+    (touchpoint, interval) with mean arrivals and servers, and the service level, mean wait and
+    occupancy of all those days' contacts together."""
+    iv = intervals[(intervals["day"] >= first_day) & (intervals["day"] <= last_day)].copy()
+    if iv.empty:
+        return pd.DataFrame(columns=["touchpoint", "interval", "start_min", "end_min", "arrivals", "servers",
+                                     "service_level", "wait_min", "occupancy"])  # fmt: skip
+    iv["wait_total"] = iv["wait_min"].fillna(0.0) * iv["arrivals"]
+    iv["capacity"] = iv["servers"] * (iv["end_min"] - iv["start_min"])
+    g = iv.groupby(["touchpoint", "interval"], sort=False)
+    out = g.agg(
+        start_min=("start_min", "first"),
+        end_min=("end_min", "first"),
+        arrivals=("arrivals", "mean"),
+        servers=("servers", "mean"),
+        n_arrivals=("arrivals", "sum"),
+        answered=("answered_in_target", "sum"),
+        wait_total=("wait_total", "sum"),
+        busy=("busy_min", "sum"),
+        capacity=("capacity", "sum"),
+    ).reset_index()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["service_level"] = np.where(out["n_arrivals"] > 0, out["answered"] / out["n_arrivals"], np.nan)
+        out["wait_min"] = np.where(out["n_arrivals"] > 0, out["wait_total"] / out["n_arrivals"], np.nan)
+        out["occupancy"] = np.where(out["capacity"] > 0, out["busy"] / out["capacity"], np.nan)
+    return out[["touchpoint", "interval", "start_min", "end_min", "arrivals", "servers", "service_level", "wait_min",
+                "occupancy"]]  # fmt: skip
+
+
 _STEP_COUNTS = ("visits", "resolved", "abandoned", "switched", "retried", "gave_up")
 
 

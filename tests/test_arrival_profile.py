@@ -91,6 +91,7 @@ def test_engines_agree_on_a_peaked_profile() -> None:
             *QUICK,
             f"{CC}.arrival_profile=[0.2,3,4,1,0,2.5,3,1,0.5,0.1]",
             "journey.touchpoints.branch.servers=1",
+            "journey.touchpoints.branch.staffing.policy=fixed",
             "journey.touchpoints.branch.interval_min=120",
             "journey.touchpoints.branch.arrival_profile=[1,4,0,2]",
         ]

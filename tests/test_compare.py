@@ -92,7 +92,7 @@ def test_added_agent_counts_as_investment() -> None:
     ROI is NPV over capex plus staff, and the benefit is what customers do (Δ margin before staff).
     The AS-IS here has 1 agent and the design (more_agents) 4, so customers do notice."""
     days, rate = 120, 0.08
-    base = cfg("journey.touchpoints.contact_centre.servers=1")
+    base = cfg("journey.touchpoints.contact_centre.servers=1", "journey.touchpoints.contact_centre.staffing.policy=fixed")
     r = compare(base, [cfg("scenario=more_agents")], replications=3, progress=False)
     disc = (1 + rate) ** (-np.arange(1, days + 1) / 365)
     more = cxsim.load_config(["scenario=more_agents"])
@@ -139,6 +139,7 @@ def test_one_agent_fewer_is_a_trade_off_with_no_roi() -> None:
         "scenario.title=One agent fewer",
         "scenario.capex=1",
         "journey.touchpoints.contact_centre.servers=1",
+        "journey.touchpoints.contact_centre.staffing.policy=fixed",
     )
     r = compare(cfg(), [cand], replications=3, progress=False)
     row = r.money.iloc[0]

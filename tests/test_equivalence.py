@@ -28,6 +28,8 @@ CASES = {
     "heavy_queues": [
         "journey.touchpoints.contact_centre.servers=1",
         "journey.touchpoints.branch.servers=1",
+        "journey.touchpoints.contact_centre.staffing.policy=fixed",
+        "journey.touchpoints.branch.staffing.policy=fixed",
         "population.segments.mass.journey_rates.support=0.03",
         "population.segments.affluent.journey_rates.support=0.03",
     ],

@@ -16,7 +16,9 @@ from tests.test_equivalence import assert_same
 
 CC = "journey.touchpoints.contact_centre"
 BR = "journey.touchpoints.branch"
-QUICK = ["population.size=3000", "simulation.days=30", "simulation.warmup_days=0", "simulation.progress=false"]
+# these tests are about fixed schedules: the default bank plans both queues to a service level
+FIXED = [f"{CC}.staffing.policy=fixed", "journey.touchpoints.branch.staffing.policy=fixed"]
+QUICK = ["population.size=3000", "simulation.days=30", "simulation.warmup_days=0", "simulation.progress=false", *FIXED]
 SHIFTS = [
     f"{CC}.server_schedule=[1,2,3,3,1,2,3,2,1,1]",
     f"{BR}.interval_min=120",
@@ -85,10 +87,22 @@ BAD = [
         "self-service",
     ),
 ]
+SL_BAD = [
+    ("planned-and-scheduled", [f"{CC}.server_schedule=[1,1,1,1,1,1,1,1,1,1]"], f"{CC}.staffing.policy", "remove"),
+]
 
 
 @pytest.mark.parametrize(("overrides", "key", "fragment"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
 def test_bad_schedules_are_rejected_naming_the_key(overrides: list[str], key: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config([*FIXED, *overrides])
+    assert [k for k, _ in err.value.problems] == [key], err.value.problems
+    assert fragment in err.value.problems[0][1]
+
+
+@pytest.mark.parametrize(("overrides", "key", "fragment"), [b[1:] for b in SL_BAD], ids=[b[0] for b in SL_BAD])
+def test_a_schedule_on_a_planned_touchpoint_is_refused(overrides: list[str], key: str, fragment: str) -> None:
+    """The default contact centre is planned to a service level: a typed schedule would be ignored."""
     with pytest.raises(ConfigError) as err:
         load_config(overrides)
     assert [k for k, _ in err.value.problems] == [key], err.value.problems
@@ -97,7 +111,7 @@ def test_bad_schedules_are_rejected_naming_the_key(overrides: list[str], key: st
 
 def test_schedule_replaces_servers_in_the_gate() -> None:
     """With a schedule, `servers` is not used: 0 there is no error."""
-    cfg = load_config([f"{CC}.servers=0", f"{CC}.server_schedule=[1,1,1,1,1,1,1,1,1,1]"])
+    cfg = load_config([*FIXED, f"{CC}.servers=0", f"{CC}.server_schedule=[1,1,1,1,1,1,1,1,1,1]"])
     assert np.array_equal(list(cfg.journey.touchpoints.contact_centre.server_schedule), [1] * 10)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -38,6 +39,7 @@ __all__ = [
     "interval_grid",
     "plan_cycle",
     "servers_for_level",
+    "staff_cost_at_load",
 ]
 
 
@@ -262,3 +264,39 @@ def _on_duty(starts: np.ndarray, servers: np.ndarray, grid: np.ndarray) -> np.nd
     interval ``starts`` and ``servers`` (what the intervals table reports)."""
     idx = np.searchsorted(starts, grid + 1e-9, side="right") - 1
     return servers[np.clip(idx, 0, servers.shape[0] - 1)]
+
+
+def staff_cost_at_load(spec: object, intervals: object, daily: object) -> np.ndarray | None:
+    """Daily staff cost of ``spec``'s staffing policy if it had faced another run's contacts.
+
+    The planner is a pure function of the arrivals it has counted, so re-planning ``spec``'s
+    service-level touchpoints on another run's ``intervals`` (its arrivals by day and interval)
+    gives the staff that policy would have put on duty for that load; fixed touchpoints cost
+    what they cost. A comparison uses it to split a design's staff cost into what the design
+    decides (its policy, at the baseline's load: the investment) and what follows from the load
+    it changes (fewer calls, fewer agents at the same service level: a benefit).
+
+    Returns:
+        Staff cost of days 1 ... ``spec.days``; ``None`` when the other run's interval grid of a
+        planned touchpoint differs (different opening hours or intervals: no common load).
+    """
+    s: Any = spec
+    iv: Any = intervals
+    first: Any = daily
+    row = first.iloc[0]
+    customers0 = int(row["customers"] + row["churned"] - row["acquired_marketing"] - row["acquired_referral"])
+    staff = Staffing(s, customers0)
+    for t in staff.rules:
+        name = s.touchpoint_names[t]
+        k_n = int(s.tp_int_n[t])
+        rows = iv[iv["touchpoint"] == name]
+        if rows.empty or len(rows) != s.days * k_n:
+            return None
+        if not np.array_equal(rows["start_min"].to_numpy()[:k_n], s.tp_int_edges[t, :k_n]):
+            return None
+        staff.counts[1:, t, :k_n, 0] = rows["arrivals"].to_numpy(dtype=np.int64).reshape(s.days, k_n)
+    cost = np.zeros(s.days)
+    for day in range(1, s.days + 1):
+        staff.schedule(day)
+        cost[day - 1] = float(np.sum(staff.server_days(day) * s.tp_staff_cost))
+    return cost

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from cxsim.compare import BENEFIT_DRIVERS
 from cxsim.money import DesignKind
 from cxsim.plausibility import baseline_findings
 from cxsim.report.labels import DRIVER_LABELS, format_value
@@ -71,7 +72,7 @@ def _records(df: Any) -> list[dict[str, Any]]:
 def _drivers_sentence(result: Any, design: str, subject: str = "Its value from customers") -> str | None:
     cur = result.currency
     w = result.waterfall[(result.waterfall["design"] == design)]
-    w = w[w["driver"].isin(["retention", "wom_acquisition", "marketing_acquisition", "cost_to_serve", "other"])]
+    w = w[w["driver"].isin(list(BENEFIT_DRIVERS))]
     wr = _records(w.sort_values("mean", ascending=False))
     gains = [f"{DRIVER_LABELS[r['driver']]} ({_money(r['mean'], cur)})" for r in wr if r["mean"] > 0.5][:3]
     losses = [f"{DRIVER_LABELS[r['driver']]} ({_money(r['mean'], cur)})" for r in reversed(wr) if r["mean"] < -0.5][:2]

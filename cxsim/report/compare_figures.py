@@ -131,6 +131,7 @@ def waterfall_figure(result: ComparisonResult) -> Figure:
         "wom_acquisition": "word of mouth",
         "marketing_acquisition": "marketing",
         "cost_to_serve": "contact costs",
+        "staff_for_load": "staff for load",
         "other": "other",
         "capex": "capex",
         "opex": "opex",

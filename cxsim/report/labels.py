@@ -52,6 +52,7 @@ DRIVER_LABELS: dict[str, str] = {
     "wom_acquisition": "customers won by word of mouth",
     "marketing_acquisition": "customers won by marketing",
     "cost_to_serve": "contact costs (repeats, channel mix)",
+    "staff_for_load": "staff the changed load needs (same service level)",
     "other": "other (segment mix)",
     "capex": "capex",
     "opex": "the design's running cost (opex)",

@@ -361,6 +361,7 @@ def print_summary(summary: dict[str, Any], out_dir: Path | None, wall: float) ->
         ),
         ("contacts / abandonment", f"{summary['visits_total']:,} / {pct(summary['abandonment_rate'])}"),
         ("mean wait (staffed)", "n/a" if summary["mean_wait_min"] is None else f"{summary['mean_wait_min']:.2f} min"),
+        ("answered within 20 s (staffed)", pct(summary.get("service_level_20s"))),
         ("revenue", f"{num(summary['revenue_total'])} {cur}"),
         ("cost to serve", f"{num(summary['cost_to_serve_total'])} {cur}"),
         ("margin", f"{num(summary['margin_total'])} {cur}"),

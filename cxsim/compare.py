@@ -40,8 +40,8 @@ from cxsim.config.schema import CxConfig
 from cxsim.config.validation import ConfigError, validate
 from cxsim.interrupts import as_interrupted
 from cxsim.intervals import paired_interval
-from cxsim.money import CashFlows, cash_flows, discount_factors
 from cxsim.kernels.staffing import staff_cost_at_load
+from cxsim.money import CashFlows, cash_flows, discount_factors
 from cxsim.result import SimulationResult, typical_day
 from cxsim.resume import ReplicationStore, discard, store_key
 from cxsim.simulation import simulate
@@ -267,6 +267,7 @@ class Ledger:
         self.daily: list[pd.DataFrame] = []
         self.touchpoints: list[pd.DataFrame] = []
         self.steps: list[pd.DataFrame] = []
+        self.typical: list[pd.DataFrame] = []
         self.booked = 0
 
     def book(self, r: int, seed: int, results: list[SimulationResult]) -> None:
@@ -297,6 +298,8 @@ class Ledger:
             tp_cols = ["touchpoint", *_TP_METRICS, "occupancy"]
             self.touchpoints.append(res.touchpoints[tp_cols].assign(design=d.name, replication=r))
             self.steps.append(res.steps.assign(design=d.name, replication=r))
+            if len(res.intervals):
+                self.typical.append(res.intervals.assign(design=d.name, replication=r))
         self.booked += 1
 
     def _flows(self, base: pd.DataFrame, win: pd.DataFrame, d: Design, disc: np.ndarray | None = None) -> CashFlows:
@@ -494,6 +497,7 @@ class ComparisonResult:
     robustness: pd.DataFrame  # candidate, horizon_days, npv mean/low/high, rank
     wall_seconds: float
     kept_dir: str = ""  # where its replications are still kept (compare(discard_kept=False)), else ""
+    typical_days: pd.DataFrame = field(default_factory=pd.DataFrame)  # design, touchpoint, interval: a typical day
 
     @property
     def replications(self) -> int:
@@ -650,7 +654,18 @@ def compare(
         robustness=tables.robustness_table(ledger, s.ci_level),
         wall_seconds=time.perf_counter() - t0,
         kept_dir=str(store.dir) if store is not None and not discard_kept else "",
+        typical_days=_mean_typical_days(ledger.typical),
     )
+
+
+def _mean_typical_days(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Each design's typical day (:func:`~cxsim.result.typical_day`), averaged over replications."""
+    if not parts:
+        return pd.DataFrame()
+    df = pd.concat(parts, ignore_index=True)
+    keys = ["design", "touchpoint", "interval", "start_min", "end_min"]
+    values = ["arrivals", "servers", "service_level", "wait_min", "occupancy"]
+    return df.groupby(keys, sort=False)[values].mean().reset_index()
 
 
 def discard_kept_replications(result: ComparisonResult) -> None:

@@ -118,6 +118,20 @@ def ignored_keys(command: str, overrides: list[str], cfg: DictConfig) -> list[st
     """Warnings for overrides that ``command`` does not read, naming the key that applies."""
     notes = []
     for key, text in override_keys(overrides):
+        parts = key.split(".")
+        if len(parts) == 4 and parts[0:2] == ["journey", "touchpoints"] and parts[3] == "servers":
+            tp = cfg.journey.touchpoints.get(parts[2])
+            if (
+                tp is not None
+                and tp.staffed
+                and str(getattr(tp.staffing.policy, "name", tp.staffing.policy)) == "service_level"
+            ):
+                notes.append(
+                    f"warning: {text} is not used: {parts[2]} is planned to a service level "
+                    f"(journey.touchpoints.{parts[2]}.staffing.policy: service_level); add "
+                    f"journey.touchpoints.{parts[2]}.staffing.policy=fixed for a fixed team, or change its "
+                    "staffing.target_share"
+                )
         if command == "compare":
             if key == "simulation.days" and int(cfg.compare.horizon_days) > 0:
                 notes.append(

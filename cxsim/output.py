@@ -132,7 +132,8 @@ def write_run(
     out_dir: Path, cfg: Any, result: SimulationResult, wall_seconds: float, *, csv: bool = False
 ) -> list[Path]:
     """Write every file of a run into ``out_dir``; returns the paths written."""
-    from cxsim.report.figures import kpi_figure, png_bytes
+    from cxsim.report.figures import kpi_figure, png_bytes, typical_day_figure
+    from cxsim.result import typical_day
 
     out_dir = Path(out_dir)
     files: list[tuple[str, bytes]] = [
@@ -148,6 +149,11 @@ def write_run(
     files.append(("summary.json", (json.dumps(result.summary, indent=2) + "\n").encode()))
     files.append(("run_meta.json", (json.dumps(run_meta(cfg, result, wall_seconds), indent=2) + "\n").encode()))
     files.append(("kpis.png", png_bytes(kpi_figure(result.daily, currency=str(result.summary.get("currency", ""))))))
+    if len(result.intervals):
+        warmup = int(result.summary["warmup_days"])
+        day = typical_day(result.intervals, warmup + 1, warmup + int(result.summary["days"]))
+        targets = {str(n): float(t.staffing.target_share) for n, t in cfg.journey.touchpoints.items() if t.staffed}
+        files.append(("typical_day.png", png_bytes(typical_day_figure({"this run": day}, targets=targets))))
     written = []
     for name, data in files:
         atomic_write_bytes(out_dir / name, data)

@@ -26,7 +26,6 @@ from cxsim.kernels.codes import (
     TRIGGER_RATE,
 )
 from cxsim.kernels.groups import Journeys, Market, Rules, Segments, Steps, Touchpoints
-from cxsim.kernels.staffing import StaffingRule, interval_grid
 from cxsim.kernels.params import (
     KANO_ATTRACTIVE,
     KANO_MUST_BE,
@@ -36,6 +35,7 @@ from cxsim.kernels.params import (
     MEMORY_PEAK_END,
     pack_behaviour,
 )
+from cxsim.kernels.staffing import StaffingRule, interval_grid
 
 __all__ = ["NETWORK_BARABASI_ALBERT", "NETWORK_COMPLETE", "NETWORK_WATTS_STROGATZ", "ModelSpec", "compile_spec"]
 
@@ -332,10 +332,8 @@ def _staffing_fields(tps: list[Any]) -> dict[str, Any]:
             continue
         edges[k, : n[k] + 1] = g
         lengths = np.diff(g)
-        if len(t.arrival_profile) == n[k]:
-            mass = np.array([float(x) for x in t.arrival_profile]) * lengths
-        else:
-            mass = lengths  # arrivals uniform over the opening hours
+        profiled = len(t.arrival_profile) == n[k]  # else arrivals uniform over the opening hours
+        mass = np.array([float(x) for x in t.arrival_profile]) * lengths if profiled else lengths
         share[k, : n[k]] = mass / mass.sum()
         st = t.staffing
         if _name(st.policy) == "service_level":
@@ -352,8 +350,13 @@ def _staffing_fields(tps: list[Any]) -> dict[str, Any]:
             )
             rules.append((k, rule))
     target = np.array([float(t.staffing.target_seconds) / 60.0 for t in tps])
-    return {"tp_int_n": n, "tp_int_edges": edges, "tp_int_share": share, "tp_target_min": target,
-            "tp_staffing_rules": tuple(rules)}
+    return {
+        "tp_int_n": n,
+        "tp_int_edges": edges,
+        "tp_int_share": share,
+        "tp_target_min": target,
+        "tp_staffing_rules": tuple(rules),
+    }
 
 
 def _schedule_fields(tps: list[Any]) -> dict[str, np.ndarray]:

@@ -52,11 +52,13 @@ def test_cheaper_staff_is_a_saving_not_an_roi() -> None:
     5,000 + Σ disc·(20 − 540) < 0: a saving. NPV, investment, benefit and payback follow by hand;
     it has no ROI."""
     days, rate = 120, 0.08
-    base = cfg()
+    fixed = "journey.touchpoints.contact_centre.staffing.policy=fixed"  # a fixed team of 3, not the planned one
+    base = cfg(fixed)
     cc = base.journey.touchpoints.contact_centre  # type: ignore[attr-defined]
     saving = cc.servers * (cc.staff_cost_per_server_day - 140.0)
     assert saving == 3 * 180.0
     cand = cfg(
+        fixed,
         "scenario.name=cheaper_staff",
         "scenario.title=Cheaper staff",
         "scenario.capex=5000",
@@ -92,7 +94,9 @@ def test_added_agent_counts_as_investment() -> None:
     ROI is NPV over capex plus staff, and the benefit is what customers do (Δ margin before staff).
     The AS-IS here has 1 agent and the design (more_agents) 4, so customers do notice."""
     days, rate = 120, 0.08
-    base = cfg("journey.touchpoints.contact_centre.servers=1", "journey.touchpoints.contact_centre.staffing.policy=fixed")
+    base = cfg(
+        "journey.touchpoints.contact_centre.servers=1", "journey.touchpoints.contact_centre.staffing.policy=fixed"
+    )
     r = compare(base, [cfg("scenario=more_agents")], replications=3, progress=False)
     disc = (1 + rate) ** (-np.arange(1, days + 1) / 365)
     more = cxsim.load_config(["scenario=more_agents"])

@@ -148,7 +148,12 @@ def test_model_from_config_registers_agents(small_overrides: list[str]) -> None:
 
 def test_more_staff_less_abandonment(small_overrides: list[str]) -> None:
     """More contact-centre agents cut abandonment and waits there (common random numbers)."""
-    base = [*small_overrides, "population.size=4000", "journey.touchpoints.contact_centre.staffing.policy=fixed", "journey.touchpoints.contact_centre.servers=1"]
+    base = [
+        *small_overrides,
+        "population.size=4000",
+        "journey.touchpoints.contact_centre.staffing.policy=fixed",
+        "journey.touchpoints.contact_centre.servers=1",
+    ]
     few = run(base).touchpoints.set_index("touchpoint").loc["contact_centre"]
     many = (
         run([*base[:-1], "journey.touchpoints.contact_centre.servers=4"])
@@ -212,7 +217,12 @@ def test_flow_counts_say_where_unresolved_contacts_go(small_overrides: list[str]
     """Where contacts go: a retry follows only an unresolved or abandoned contact; every given-up
     journey ends on exactly one contact; at the one-step support journey (resolved means done) every
     other contact is retried or given up, exactly. The engines agree on every count."""
-    over = [*small_overrides, "population.size=3000", "journey.touchpoints.contact_centre.staffing.policy=fixed", "journey.touchpoints.contact_centre.servers=1"]
+    over = [
+        *small_overrides,
+        "population.size=3000",
+        "journey.touchpoints.contact_centre.staffing.policy=fixed",
+        "journey.touchpoints.contact_centre.servers=1",
+    ]
     vec = run(over)
     agent = run(over, engine="agent")
     pd.testing.assert_frame_equal(vec.steps, agent.steps, check_exact=True)

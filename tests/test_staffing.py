@@ -6,6 +6,7 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -152,9 +153,8 @@ def test_two_level_profile_meets_the_target_in_each_interval() -> None:
     """Poisson arrivals at 40/h then 120/h, exponential 6-min service, no abandonment (Erlang C's
     assumptions), servers per hour from Erlang C for 80/20: each interval answers >= 80% within
     20 s up to sampling error, except where the stationary period-by-period approximation is
-    known to be optimistic (the first peak hour inherits no backlog here, as the quiet hour
-    clears, but the first quiet hour after the peak inherits the peak's queue; its shortfall is
-    asserted to be small)."""
+    known to be optimistic: the first quiet hour after the peak inherits the peak's queue and
+    falls short of Erlang C's prediction (asserted: by 3 to 25 points)."""
     rng = np.random.default_rng(7)
     rates = [40, 40, 120, 120, 120, 40, 40]  # per hour
     servers = np.array([theory.agents_for_service_level(r / 60 * 6.0, 6.0, 1 / 3, 0.8) for r in rates])
@@ -173,8 +173,8 @@ def test_two_level_profile_meets_the_target_in_each_interval() -> None:
     se = np.sqrt(0.8 * 0.2 / total)
     for k in range(len(rates)):
         predicted = theory.erlang_c_service_level(int(servers[k]), rates[k] / 60 * 6.0, 6.0, 1 / 3)
-        if k == 5:  # just after the peak: the backlog makes SIPP optimistic
-            assert sl[k] > predicted - 0.15
+        if k == 5:  # just after the peak: the inherited backlog makes SIPP optimistic, visibly
+            assert predicted - 0.25 < sl[k] < predicted - 0.03, (sl[k], predicted)
         else:
             assert sl[k] > min(predicted, 0.8) - 4 * se[k] - 0.02, (k, sl[k], predicted)
 
@@ -184,14 +184,22 @@ BAD = [
     ("target-zero", [f"{CC}.staffing.target_share=0"], f"{CC}.staffing.target_share", "(0, 1)"),
     ("seconds", [f"{CC}.staffing.target_seconds=0"], f"{CC}.staffing.target_seconds", "> 0"),
     ("occupancy", [f"{CC}.staffing.max_occupancy=1.5"], f"{CC}.staffing.max_occupancy", "(0, 1]"),
-    ("cycle-long", ["simulation.days=10", "simulation.warmup_days=0", f"{CC}.staffing.cycle_days=30"],
-     f"{CC}.staffing.cycle_days", "longer than the run"),  # fmt: skip
+    (
+        "cycle-long",
+        ["simulation.days=10", "simulation.warmup_days=0", f"{CC}.staffing.cycle_days=30"],
+        f"{CC}.staffing.cycle_days",
+        "longer than the run",
+    ),
     ("cycle-zero", [f"{CC}.staffing.cycle_days=0"], f"{CC}.staffing.cycle_days", ">= 1"),
     ("history", [f"{CC}.staffing.history_cycles=0"], f"{CC}.staffing.history_cycles", ">= 1"),
     ("initial", [f"{CC}.staffing.initial_per_1000=-1"], f"{CC}.staffing.initial_per_1000", ">= 0"),
     ("floor", [f"{CC}.staffing.min_servers=0"], f"{CC}.staffing.min_servers", ">= 1"),
-    ("self-service", ["journey.touchpoints.app.staffing.policy=service_level"],
-     "journey.touchpoints.app.staffing.policy", "self-service"),  # fmt: skip
+    (
+        "self-service",
+        ["journey.touchpoints.app.staffing.policy=service_level"],
+        "journey.touchpoints.app.staffing.policy",
+        "self-service",
+    ),
 ]
 
 
@@ -209,7 +217,8 @@ def test_cli_refuses_a_bad_target_with_exit_2(tmp_path: Path) -> None:
 
 def test_run_writes_the_intervals_table(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "cxsim.cli", "run", *QUICK[:2], "simulation.warmup_days=0", f"hydra.run.dir={tmp_path}/r"],
+        [sys.executable, "-m", "cxsim.cli", "run", *QUICK[:2], "simulation.warmup_days=0",
+         f"hydra.run.dir={tmp_path}/r"],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
@@ -217,3 +226,57 @@ def test_run_writes_the_intervals_table(tmp_path: Path) -> None:
     assert set(iv["touchpoint"]) == {"contact_centre", "branch"}
     assert len(iv) == 45 * (10 + 8)
     assert (iv["answered_in_target"] + iv["abandoned"] <= iv["arrivals"]).all()
+
+
+def test_servers_override_on_a_planned_touchpoint_warns(tmp_path: Path) -> None:
+    """`servers=5` on the planned contact centre would silently do nothing: the gate says so."""
+    out = subprocess.run(
+        [sys.executable, "-m", "cxsim.cli", "validate", f"{CC}.servers=5"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run(
+        [sys.executable, "-m", "cxsim.cli", "run", f"{CC}.servers=5", "population.size=500", "simulation.days=3",
+         "simulation.warmup_days=0", f"hydra.run.dir={tmp_path}/r"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert f"{CC}.servers=5 is not used" in out.stderr and "staffing.policy=fixed" in out.stderr
+
+
+SMALL_COMPARE = ["population.size=3000", "simulation.warmup_days=14", "simulation.progress=false",
+                 "compare.horizon_days=60", "compare.robustness_horizons_days=[]", "compare.n_jobs=1",
+                 "compare.resume_dir="]  # fmt: skip
+
+
+def _compare(*designs: str) -> object:
+    from cxsim.compare import compare
+
+    base = cxsim.load_config(SMALL_COMPARE)
+    cands = [cxsim.load_config([*SMALL_COMPARE, f"scenario={d}", *extra]) for d, *extra in designs]
+    return compare(base, cands, replications=2, progress=False)
+
+
+@pytest.mark.slow
+def test_staff_the_load_needs_is_benefit_and_the_policy_is_investment() -> None:
+    """A design that only changes the load (a free better app) changes planned staff, but its
+    investment stays exactly 0: the staff its (unchanged) policy plans at the AS-IS's load is the
+    AS-IS's. A 90/20 target costs more staff than 80/20 at the same load: that is investment.
+    Either way NPV = Σ disc·Δmargin − capex − Σ disc·opex (the split moves no money)."""
+    r: Any = _compare(("better_app", "scenario.capex=0", "scenario.opex_per_day=0"), ("service_level_90",))
+    money = r.money.set_index("design")
+    daily = r.daily.pivot_table(index=["replication", "day"], columns="design", values="staff_cost")
+    assert (daily["better_app"] != daily["as_is"]).any()  # fewer calls, fewer agents planned
+    assert money.loc["better_app", "investment"] == 0.0
+    assert money.loc["better_app", "kind"] == "no_cost"
+    w = r.waterfall.set_index(["design", "driver"])["mean"]
+    assert w[("better_app", "staff_for_load")] != 0.0
+    cfg90 = cxsim.load_config([*SMALL_COMPARE, "scenario=service_level_90"])
+    capex = float(cfg90.scenario.capex)
+    assert money.loc["service_level_90", "investment"] > capex  # the extra agents' staff at the AS-IS load
+    assert w[("service_level_90", "staff")] == pytest.approx(-(money.loc["service_level_90", "investment"] - capex))
+    runs = r.runs.pivot_table(index=["design", "replication"], columns="kpi", values="value")
+    for d in ("better_app", "service_level_90"):
+        dm = runs.xs(d, level="design")["discounted_margin"] - runs.xs("as_is", level="design")["discounted_margin"]
+        c = float(cxsim.load_config([*SMALL_COMPARE, f"scenario={d}"]).scenario.capex) if d != "better_app" else 0.0
+        assert money.loc[d, "npv"] == pytest.approx(float(dm.mean()) - c, rel=1e-9, abs=1e-6)

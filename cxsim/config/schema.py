@@ -144,8 +144,12 @@ class StaffingConfig:
     max_occupancy: float = 1.0  # service_level: planned busy share of each interval's servers at most this, (0, 1]
     cycle_days: int = 7  # service_level: servers are set for the next cycle_days days at the start of each cycle, ≥ 1
     history_cycles: int = 4  # service_level: the forecast averages the same interval of the last K cycles, ≥ 1
-    initial_per_1000: float = 0.0  # service_level: first cycle's forecast, contacts a day per 1,000 customers of day 0, ≥ 0
-    block_intervals: int = 0  # service_level: servers stay the same over blocks of this many intervals (shifts); 0: the whole day, ≥ 0
+    initial_per_1000: float = (
+        0.0  # service_level: first cycle's forecast, contacts a day per 1,000 customers of day 0, ≥ 0
+    )
+    block_intervals: int = (
+        0  # service_level: servers stay the same over blocks of this many intervals (shifts); 0: the whole day, ≥ 0
+    )
     min_servers: int = 1  # service_level: fewest servers on duty in an open interval, ≥ 1
 
 

@@ -369,7 +369,9 @@ def _staffing(c: _Checker, cfg: Any, key: str, tp: Any) -> None:
         c.fail(f"{skey}.policy", "a self-service touchpoint (staffed: false) has no servers to plan")
         return
     if len(tp.server_schedule):
-        c.fail(f"{skey}.policy", "service_level plans the servers itself: remove server_schedule (or use policy: fixed)")
+        c.fail(
+            f"{skey}.policy", "service_level plans the servers itself: remove server_schedule (or use policy: fixed)"
+        )
     if c.number(f"{skey}.target_share", st.target_share) and not 0.0 < st.target_share < 1.0:
         c.fail(f"{skey}.target_share", f"must be in (0, 1), e.g. 0.8 for 80% answered in time, got {st.target_share!r}")
     c.positive(f"{skey}.target_seconds", st.target_seconds)

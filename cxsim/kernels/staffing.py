@@ -235,8 +235,9 @@ class Staffing:
                 continue
             k_n = int(self.int_n[t])
             if self._n[t] > 0:
-                self.servers[day, t, :k_n] = _on_duty(self._edges[t, : self._n[t]], self._sched[t, : self._n[t]],
-                                                      self.int_edges[t, :k_n])
+                self.servers[day, t, :k_n] = _on_duty(
+                    self._edges[t, : self._n[t]], self._sched[t, : self._n[t]], self.int_edges[t, :k_n]
+                )
                 if t in self.rules:
                     self.server_min[day, t] = float(np.sum(self._sched[t, :k_n] * self._lengths[t]))
                 else:
@@ -252,11 +253,29 @@ class Staffing:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self._hours > 0, self.server_min[day] / self._hours, 0.0)
 
-    def record(self, day: int, tp: np.ndarray, arrival: np.ndarray, wait: np.ndarray, abandoned: np.ndarray,
-               service: np.ndarray) -> None:
+    def record(
+        self,
+        day: int,
+        tp: np.ndarray,
+        arrival: np.ndarray,
+        wait: np.ndarray,
+        abandoned: np.ndarray,
+        service: np.ndarray,
+    ) -> None:
         """Count ``day``'s contacts (the day's visit arrays, person-index order) into the grid."""
-        count_intervals(tp, arrival, wait, abandoned, service, self.staffed, self.int_n, self.int_edges,
-                        self.target_min, self.counts[day], self.minutes[day])
+        count_intervals(
+            tp,
+            arrival,
+            wait,
+            abandoned,
+            service,
+            self.staffed,
+            self.int_n,
+            self.int_edges,
+            self.target_min,
+            self.counts[day],
+            self.minutes[day],
+        )
 
 
 def _on_duty(starts: np.ndarray, servers: np.ndarray, grid: np.ndarray) -> np.ndarray:

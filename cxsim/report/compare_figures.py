@@ -308,4 +308,35 @@ def all_figures(result: ComparisonResult) -> dict[str, Any]:
     best = result.best()
     if best:
         figs["flow_best"] = flow_figure(result, best)
+    staffing = staffing_figure(result)
+    if staffing is not None:
+        figs["staffing"] = staffing
     return figs
+
+
+def staffing_changed(result: ComparisonResult) -> list[str]:
+    """Candidates whose typical day puts a different number of servers on duty than the AS-IS's
+    (by more than 0.05 of a server in some interval, on average over the replications)."""
+    t = result.typical_days
+    if t.empty:
+        return []
+    base = t[t["design"] == result.baseline].set_index(["touchpoint", "interval"])["servers"]
+    out = []
+    for d in result.candidates:
+        mine = t[t["design"] == d.name].set_index(["touchpoint", "interval"])["servers"]
+        if not mine.index.equals(base.index) or float((mine - base).abs().max()) > 0.05:
+            out.append(d.name)
+    return out
+
+
+def staffing_figure(result: ComparisonResult) -> Figure | None:
+    """A typical day of the AS-IS and of every design that changes staffing; ``None`` if none does."""
+    from cxsim.report.figures import typical_day_figure
+
+    changed = staffing_changed(result)
+    if not changed:
+        return None
+    t = result.typical_days
+    days = {result.title(n): t[t["design"] == n] for n in [result.baseline, *changed]}
+    colours = {result.title(n): _colour(result, n) for n in [result.baseline, *changed]}
+    return typical_day_figure(days, colours=colours)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-__all__ = ["kpi_figure", "png_bytes"]
+__all__ = ["kpi_figure", "png_bytes", "typical_day_figure"]
 
 
 def kpi_figure(daily: pd.DataFrame, *, currency: str = "") -> Figure:
@@ -61,6 +62,58 @@ def kpi_figure(daily: pd.DataFrame, *, currency: str = "") -> Figure:
     ax.set_title("Cumulative margin")
     ax.set_ylabel(currency)
     ax.set_xlabel("day")
+    return fig
+
+
+def _clock(minute: float) -> str:
+    return f"{int(minute) // 60:02d}:{int(minute) % 60:02d}"
+
+
+def typical_day_figure(
+    days: dict[str, pd.DataFrame], *, colours: dict[str, str] | None = None, targets: dict[str, float] | None = None
+) -> Figure:
+    """A typical day at each staffed touchpoint: arrivals (bars, from the first series), servers on
+    duty (steps) and the share answered within the target (lines) by interval, one series per
+    label (e.g. the AS-IS and a design). ``days`` maps a label to a
+    :func:`~cxsim.result.typical_day` table; ``targets`` the service-level target by touchpoint."""
+    first = next(iter(days.values()))
+    names = list(dict.fromkeys(first["touchpoint"]))
+    fig = Figure(figsize=(6.2 * max(len(names), 1), 6.4), layout="constrained")
+    axes = np.array(fig.subplots(2, max(len(names), 1), squeeze=False))
+    colours = colours or {}
+    for j, name in enumerate(names):
+        top, bottom = axes[0, j], axes[1, j]
+        base = first[first["touchpoint"] == name]
+        starts = base["start_min"].to_numpy(dtype=np.float64)
+        widths = (base["end_min"] - base["start_min"]).to_numpy(dtype=np.float64)
+        top.bar(starts, base["arrivals"], width=widths, align="edge", color="#d9d9d9", label="arrivals (first series)")
+        top.set_ylabel("contacts per interval")
+        ax2 = top.twinx()
+        for k, (label, df) in enumerate(days.items()):
+            d = df[df["touchpoint"] == name]
+            colour = colours.get(label, f"C{k}")
+            edges = np.append(d["start_min"].to_numpy(dtype=np.float64), float(d["end_min"].iloc[-1]))
+            servers = d["servers"].to_numpy(dtype=np.float64)
+            ax2.stairs(servers, edges, color=colour, lw=2, label=f"servers: {label}")
+            mid = (d["start_min"] + d["end_min"]).to_numpy(dtype=np.float64) / 2
+            bottom.plot(mid, 100 * d["service_level"], marker="o", color=colour, label=label)
+        ax2.set_ylabel("servers on duty (mean)")
+        ax2.set_ylim(0, None)
+        top.set_title(f"{name.replace('_', ' ')}: arrivals and servers")
+        lines = top.get_legend_handles_labels()
+        lines2 = ax2.get_legend_handles_labels()
+        top.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="upper left")
+        if targets and name in targets:
+            bottom.axhline(100 * targets[name], color="grey", ls="--", lw=1, label="target")
+        bottom.set_ylim(0, 100)
+        bottom.set_ylabel("answered within target (%)")
+        bottom.set_title(f"{name.replace('_', ' ')}: service level by interval")
+        bottom.legend(fontsize=8, loc="lower left")
+        ticks = np.append(starts, starts[-1] + widths[-1])
+        step = max(1, len(ticks) // 6)
+        for ax in (top, bottom):
+            ax.set_xticks(ticks[::step], [_clock(t) for t in ticks[::step]])
+        bottom.set_xlabel("time of day")
     return fig
 
 

@@ -241,6 +241,7 @@ def comparison_report(result: ComparisonResult, figures: dict[str, bytes], meta:
         "engine": meta.get("engine", ""),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "figure": _figure_tag(figures),
+        "figure_names": sorted(figures),
     }
     return _ENV.get_template("comparison.html.j2").render(**context)
 

@@ -27,6 +27,7 @@ from cxsim.theory_checks.figures import bass_figure, erlang_figure
 from cxsim.theory_checks.memory_nps import COLD_LONG, memory_checks, nps_checks
 from cxsim.theory_checks.queueing import QueueResults, queueing_checks
 from cxsim.theory_checks.retention import CLV_DISCOUNT, CLV_PERIOD_DAYS, CLV_PERIODS, CLV_RETENTION, clv_checks
+from cxsim.theory_checks.staffing import staffing_checks
 
 __all__ = ["default_out_dir", "main", "markdown", "run_validation"]
 
@@ -235,7 +236,8 @@ def run_validation(
     say("diffusion: Bass ...")
     diff_checks, curves = diffusion_checks(s)
     say("memory, NPS, retention and CLV ...")
-    checks = [*queue.checks, *diff_checks, *memory_checks(), *nps_checks(s), *clv_checks(s)]
+    say("staffing: Erlang C planner, SIPP, staff cost ...")
+    checks = [*queue.checks, *staffing_checks(s), *diff_checks, *memory_checks(), *nps_checks(s), *clv_checks(s)]
     out_dir = Path(out_dir)
     figures = out_dir / "figures"
     atomic_write_bytes(figures / "validation_erlang_c.png", png_bytes(erlang_figure(queue.sweep)))

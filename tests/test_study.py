@@ -31,6 +31,7 @@ from cxsim.theory import bass_discrete
 
 SMALL_RUN = ["population.size=2000", "simulation.days=120", "simulation.warmup_days=0", "compare.replications=2"]
 SMALL_BANK = [
+    "journey.touchpoints.contact_centre.staffing.policy=fixed",  # the "agents" levers below set servers
     "population.size=2000",
     "simulation.warmup_days=20",
     "compare.horizon_days=120",

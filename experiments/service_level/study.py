@@ -17,7 +17,8 @@ from cxsim.sweeps.study import points, study_main
 
 SERVERS = "journey.touchpoints.contact_centre.servers"
 AS_IS = 3  # agents on shift in the AS-IS
-QUICK = ["population.size=300", "simulation.days=20", f"{SERVERS}=1,3", "simulation.seed=1"]
+FIXED = "journey.touchpoints.contact_centre.staffing.policy=fixed"  # a fixed team: the sweep sets it
+QUICK = ["population.size=300", "simulation.days=20", f"{SERVERS}=1,3", "simulation.seed=1", FIXED]
 
 
 def _series(bp: pd.DataFrame, kpi: str, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.kernels.groups import Totals
+from cxsim.kernels.week import DAYS_PER_WEEK, weekday
 from cxsim.kpis import DAILY_COLUMNS, INTEGER_COLUMNS
 from cxsim.spec import ModelSpec
 
@@ -64,8 +65,8 @@ def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:
 def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
     """Per-touchpoint totals over the run, with rates derived from them."""
     t = totals
-    days = spec.days - spec.warmup_days  # the totals count the days after the warm-up
-    staff = spec.tp_server_days * spec.tp_staff_cost * days
+    staff = _over_reported_days(spec, spec.tp_server_days_wd * spec.tp_staff_cost[:, None])
+    on_duty_min = _over_reported_days(spec, spec.tp_server_min_wd)
 
     def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -91,9 +92,18 @@ def touchpoint_table(spec: ModelSpec, totals: Totals) -> pd.DataFrame:
             "staff_cost": staff.astype(np.float64),
             "cost": t.contact_cost + staff,
             "busy_min": t.busy_min.copy(),
-            "occupancy": np.where(spec.tp_staffed, ratio(t.busy_min, spec.tp_server_min * days), np.nan),
+            "occupancy": np.where(spec.tp_staffed, ratio(t.busy_min, on_duty_min), np.nan),
         }
     )
+
+
+def _over_reported_days(spec: ModelSpec, per_weekday: np.ndarray) -> np.ndarray:
+    """(T,) sum over the days the totals count (after the warm-up) of a (T, 7) per-weekday amount
+    (staff cost, server-minutes on duty). A touchpoint whose week is uniform: amount x days."""
+    days = np.arange(spec.warmup_days + 1, spec.days + 1)
+    counts = np.bincount([weekday(spec.start_weekday, int(d)) for d in days], minlength=DAYS_PER_WEEK)
+    uniform = (per_weekday == per_weekday[:, :1]).all(axis=1)
+    return np.where(uniform, per_weekday[:, 0] * days.size, per_weekday @ counts.astype(np.float64))
 
 
 _STEP_COUNTS = ("visits", "resolved", "abandoned", "switched", "retried", "gave_up")

@@ -47,6 +47,7 @@ from cxsim.kernels.journey import (
 )
 from cxsim.kernels.population import churns_today, initial_person
 from cxsim.kernels.tallies import tally_contacts, tally_people
+from cxsim.kernels.week import contact_day, open_today, weekday
 from cxsim.kernels.wom import (
     consider_adoption,
     deliver_wom,
@@ -155,7 +156,7 @@ def _init_people(seed: int, customer_share: float, segments: Segments, params: n
 
 # -- phase 1: journeys start --------------------------------------------------------------------
 @njit(cache=True, parallel=True)
-def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments: Segments) -> int:
+def _start_journeys(seed: int, day: int, wd: int, p: People, journeys: Journeys, segments: Segments) -> int:
     status = p.status
     journey = p.journey
     segment = p.segment
@@ -172,12 +173,13 @@ def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments
     first_step = journeys.first_step
     onboarding = journeys.onboarding
     journey_rate = segments.journey_rate
+    day_factor = journeys.weekday_factor[wd]
     started = 0
     for i in prange(status.shape[0]):
         if status[i] != CUSTOMER:
             continue  # as the agent engine, visit customers only
         j = journey_to_start(
-            seed, i, day, status[i], journey[i], segment[i], pending[i], trigger, onboarding, journey_rate
+            seed, i, day, status[i], journey[i], segment[i], pending[i], trigger, onboarding, journey_rate, day_factor
         )
         if j < 0:
             continue
@@ -196,13 +198,31 @@ def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments
 
 # -- phase 2: visits ----------------------------------------------------------------------------
 @njit(cache=True)
-def _visitors(day: int, p: People) -> np.ndarray:
+def _visitors(
+    day: int, p: People, segments: Segments, tps: Touchpoints, steps: Steps, is_open: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Today's visitors in person order, and how many due customers found their step closed
+    (their contact moves to tomorrow: ``contact_day``)."""
     status = p.status
     journey = p.journey
     due_day = p.due_day
+    all_open = is_open.all()
+    step_index = p.step_index
+    segment = p.segment
+    step_tps = steps.touchpoints
+    step_n_tps = steps.n_touchpoints
+    preference = segments.channel_preference
+    tp_channel = tps.channel
     count = 0
+    postponed = 0
     for i in range(status.shape[0]):
         if visits_today(day, status[i], journey[i], due_day[i]):
+            if not all_open:
+                k = step_index[i]
+                due_day[i] = contact_day(day, step_tps[k], step_n_tps[k], preference[segment[i]], tp_channel, is_open)
+                if due_day[i] != day:
+                    postponed += 1
+                    continue
             count += 1
     out = np.empty(count, dtype=np.int64)
     k = 0
@@ -210,12 +230,21 @@ def _visitors(day: int, p: People) -> np.ndarray:
         if visits_today(day, status[i], journey[i], due_day[i]):
             out[k] = i
             k += 1
-    return out
+    return out, postponed
 
 
 @njit(cache=True)
 def _plan_visits(
-    seed: int, day: int, p: People, v: Visits, segments: Segments, tps: Touchpoints, steps: Steps, rules: Rules
+    seed: int,
+    day: int,
+    wd: int,
+    is_open: np.ndarray,
+    p: People,
+    v: Visits,
+    segments: Segments,
+    tps: Touchpoints,
+    steps: Steps,
+    rules: Rules,
 ) -> None:
     v_arrival = v.arrival
     v_patience = v.patience
@@ -234,11 +263,11 @@ def _plan_visits(
     preference = segments.channel_preference
     patience_mean = segments.patience_mean
     tp_channel = tps.channel
-    tp_open = tps.open
-    tp_close = tps.close
+    tp_open_wd = tps.open_wd
+    tp_close_wd = tps.close_wd
     tp_prof_n = tps.prof_n
-    tp_prof_edges = tps.prof_edges
-    tp_prof_cum = tps.prof_cum
+    tp_prof_edges_wd = tps.prof_edges_wd
+    tp_prof_cum_wd = tps.prof_cum_wd
     tp_dist = tps.dist
     tp_mean = tps.mean
     tp_cv = tps.cv
@@ -251,6 +280,8 @@ def _plan_visits(
             seed,
             i,
             day,
+            wd,
+            is_open,
             p_last_tp[i],
             p_last_channel[i],
             p_retrying[i],
@@ -259,11 +290,11 @@ def _plan_visits(
             preference[s],
             patience_mean[s],
             tp_channel,
-            tp_open,
-            tp_close,
+            tp_open_wd,
+            tp_close_wd,
             tp_prof_n,
-            tp_prof_edges,
-            tp_prof_cum,
+            tp_prof_edges_wd,
+            tp_prof_cum_wd,
             tp_dist,
             tp_mean,
             tp_cv,
@@ -281,8 +312,9 @@ def _plan_visits(
 
 # -- phase 3: service ---------------------------------------------------------------------------
 @njit(cache=True)
-def _serve(v: Visits, tps: Touchpoints) -> None:
-    """One FIFO queue per staffed touchpoint, in (arrival, person) order; self-service waits 0."""
+def _serve(wd: int, v: Visits, tps: Touchpoints) -> None:
+    """One FIFO queue per staffed touchpoint, in (arrival, person) order; self-service waits 0.
+    A schedule runs as cut to weekday ``wd``'s hours."""
     v_abandoned = v.abandoned
     v_arrival = v.arrival
     v_patience = v.patience
@@ -309,10 +341,14 @@ def _serve(v: Visits, tps: Touchpoints) -> None:
                 a[c] = v_arrival[n]
                 c += 1
         here = here[np.argsort(a, kind="mergesort")]  # stable: ties stay in person order
-        ns = tps.sched_n[tp]
-        if ns > 0:
+        if tps.sched_n[tp] > 0:
+            ns = tps.sched_n_wd[tp, wd]
             waits, abandoned = _shift_waits(
-                v_arrival[here], v_service[here], v_patience[here], tps.sched_edges[tp, :ns], tps.sched[tp, :ns]
+                v_arrival[here],
+                v_service[here],
+                v_patience[here],
+                tps.sched_edges_wd[tp, wd, :ns],
+                tps.sched_wd[tp, wd, :ns],
             )
         else:
             waits, abandoned = _fifo_waits(v_arrival[here], v_service[here], v_patience[here], tps.servers[tp])
@@ -636,14 +672,16 @@ class VectorModel:
         day, seed = self.day, spec.seed
         segments, tps, steps, rules, params = spec.segments, spec.touchpoints, spec.steps, spec.rules, spec.params
         ev = DayCounters()
+        wd = weekday(spec.start_weekday, day)
+        is_open = open_today(tps.open_wd, tps.close_wd, wd)
         # 1. journeys start
-        ev.journeys_started = _start_journeys(seed, day, p, spec.journeys, segments)
+        ev.journeys_started = _start_journeys(seed, day, wd, p, spec.journeys, segments)
         # 2. visits
-        who = _visitors(day, p)
+        who, ev.visits_postponed = _visitors(day, p, segments, tps, steps, is_open)
         visits = new_visits(who.shape[0])._replace(person=who)
-        _plan_visits(seed, day, p, visits, segments, tps, steps, rules)
+        _plan_visits(seed, day, wd, is_open, p, visits, segments, tps, steps, rules)
         # 3. service
-        _serve(visits, tps)
+        _serve(wd, visits, tps)
         _conclude_service(seed, day, visits, tps, steps, rules)
         # 4. experience
         _experience(day, p, visits, segments, tps, steps, rules)

@@ -149,11 +149,11 @@ class TouchpointConfig:
     # servers on duty in each interval_min interval from open_min (each ≥ 1; one per interval, as
     # arrival_profile). Empty: `servers` all day. With a schedule, `servers` is not used.
     server_schedule: list[int] = field(default_factory=list)
-    # opening minute on each weekday, Monday first (7 values in [0, 1440]); open == close that day:
-    # closed. Empty: open_min every day. arrival_profile and server_schedule (defined from open_min)
-    # apply to the part of their intervals inside a day's hours, which must then lie in open_min-close_min.
-    open_by_weekday: list[float] = field(default_factory=list)
-    close_by_weekday: list[float] = field(default_factory=list)  # closing minute per weekday, as open_by_weekday; ≥ it
+    # hours per weekday, Monday first (7 values each; open == close: closed that day; empty: open_min /
+    # close_min every day). arrival_profile and server_schedule (defined from open_min) apply to the
+    # part of their intervals inside a day's hours, which must then lie within open_min-close_min.
+    open_by_weekday: list[float] = field(default_factory=list)  # opening minute per weekday, Mon first, [0, 1440]
+    close_by_weekday: list[float] = field(default_factory=list)  # closing minute per weekday, Mon first, [0, 1440]
 
 
 @dataclass
@@ -183,7 +183,7 @@ class JourneyConfig:
     journeys: dict[str, JourneyTypeConfig] = field(default_factory=dict)  # at least one; every one can end
     # factor on every rate-triggered journey's daily start probability per weekday, Monday first
     # (7 values, each ≥ 0; a mean of 1 keeps the weekly volume; rate x factor is capped at 1). Empty: all 1.
-    weekday_factors: list[float] = field(default_factory=list)
+    weekday_factors: list[float] = field(default_factory=list)  # start-rate factor per weekday, Mon first, ≥ 0
 
 
 @dataclass

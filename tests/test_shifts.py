@@ -13,12 +13,11 @@ from clitools import assert_run_refuses
 import cxsim
 from cxsim import ConfigError, load_config
 from tests.test_equivalence import assert_same
+from tests.test_week import FLAT_WEEK
 
 CC = "journey.touchpoints.contact_centre"
 BR = "journey.touchpoints.branch"
 QUICK = ["population.size=3000", "simulation.days=30", "simulation.warmup_days=0", "simulation.progress=false"]
-# the default bank's hours every day (no short weekend days): the shift arithmetic of one day, 30 times
-SAME_HOURS = [f"{tp}.{k}=[]" for tp in (CC, BR) for k in ("open_by_weekday", "close_by_weekday")]
 SHIFTS = [
     f"{CC}.server_schedule=[1,2,3,3,1,2,3,2,1,1]",
     f"{BR}.interval_min=120",
@@ -53,7 +52,7 @@ def test_staff_cost_and_occupancy_follow_the_scheduled_server_time() -> None:
     """Contact centre 08-18 with 19 server-hours: 1.9 agent-days at 320 a day; branch 09-17 in
     two-hour intervals with 12 server-hours: 1.5 teller-days at 240. Occupancy's denominator is
     the scheduled server-minutes."""
-    result = cxsim.simulate(load_config([*QUICK, *SAME_HOURS, *SHIFTS]))
+    result = cxsim.simulate(load_config([*QUICK, *FLAT_WEEK, *SHIFTS]))  # the same hours every day
     cc_server_min = 60.0 * (1 + 2 + 3 + 3 + 1 + 2 + 3 + 2 + 1 + 1)
     br_server_min = 120.0 * (1 + 2 + 2 + 1)
     per_day = cc_server_min / 600.0 * 320.0 + br_server_min / 480.0 * 240.0

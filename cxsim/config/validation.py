@@ -383,8 +383,9 @@ def _week_hours(c: _Checker, key: str, tp: Any) -> None:
         )
         return
     weights = list(tp.arrival_profile)
-    if not weights or not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):
-        return
+    numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
+    if not weights or not numbers or min(weights) < 0 or max(weights) <= 0:
+        return  # no profile, or one _profile already refused
     edges = [min(float(tp.open_min) + float(tp.interval_min) * k, float(tp.close_min)) for k in range(len(weights))]
     ends = [*edges[1:], float(tp.close_min)]
     empty = [

@@ -24,3 +24,4 @@ class DayCounters:
     journeys_failed: int = 0
     wom_positive: int = 0
     wom_negative: int = 0
+    visits_postponed: int = 0  # due contacts moved to tomorrow: every touchpoint of the step closed today

@@ -18,6 +18,7 @@ import numpy as np
 
 from cxsim.counters import DayCounters
 from cxsim.kernels.tallies import SERVICE_LEVEL_MIN
+from cxsim.kernels.week import weekday
 from cxsim.spec import ModelSpec
 
 __all__ = [
@@ -52,6 +53,7 @@ class DayKpis:
     served: int
     abandoned: int
     resolved: int
+    visits_postponed: int  # contacts due today moved to tomorrow: the step's touchpoints were all closed
     mean_wait_min: float  # over contacts at staffed touchpoints
     journeys_started: int
     journeys_completed: int
@@ -70,10 +72,12 @@ DAILY_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DayKpi
 INTEGER_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DayKpis) if f.type in (int, "int"))
 
 
-def staff_cost_per_day(spec: ModelSpec) -> float:
-    """Cost of all staffed servers for one day: servers on duty (in whole opening days, so a
-    schedule counts its scheduled server-minutes) x cost per server-day."""
-    return float(np.sum(spec.tp_server_days * spec.tp_staff_cost))
+def staff_cost_per_day(spec: ModelSpec, day: int) -> float:
+    """Cost of all staffed servers on ``day``: the server-minutes on duty that weekday (a
+    schedule's, cut to the day's hours; none on a closed day) in whole default opening days
+    (``close_min - open_min``) x cost per server-day. That is staff_cost_per_server_day /
+    (close_min - open_min) per server-minute; a day with the default hours costs what it did."""
+    return float(np.sum(spec.tp_server_days_wd[:, weekday(spec.start_weekday, day)] * spec.tp_staff_cost))
 
 
 def day_kpis(
@@ -102,7 +106,7 @@ def day_kpis(
         + spec.referral_reward * c.acquired_referral
     )
     if staff_cost is None:
-        staff_cost = staff_cost_per_day(spec)
+        staff_cost = staff_cost_per_day(spec, day)
     cost_to_serve = contact_cost + staff_cost
     nan = math.nan
     return DayKpis(
@@ -123,6 +127,7 @@ def day_kpis(
         served=visits - abandoned,
         abandoned=abandoned,
         resolved=resolved,
+        visits_postponed=c.visits_postponed,
         mean_wait_min=wait_sum / staffed if staffed else nan,
         journeys_started=c.journeys_started,
         journeys_completed=c.journeys_completed,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxsim.kernels.groups import Totals
+from cxsim.kernels.week import DAYS_PER_WEEK, weekday
 from cxsim.kpis import DAILY_COLUMNS, INTEGER_COLUMNS
 from cxsim.spec import ModelSpec
 
@@ -75,8 +76,8 @@ def touchpoint_table(spec: ModelSpec, totals: Totals, server_min: np.ndarray | N
     days = spec.days - spec.warmup_days  # the totals count the days after the warm-up
     hours = spec.tp_close - spec.tp_open
     if server_min is None:
-        staff = spec.tp_server_days * spec.tp_staff_cost * days
-        server_min = spec.tp_server_min * days
+        staff = _over_reported_days(spec, spec.tp_server_days_wd * spec.tp_staff_cost[:, None])
+        server_min = _over_reported_days(spec, spec.tp_server_min_wd)
     else:
         staff = server_min / hours * spec.tp_staff_cost
 
@@ -193,6 +194,15 @@ def typical_day(intervals: pd.DataFrame, first_day: int, last_day: int) -> pd.Da
         out["occupancy"] = np.where(out["capacity"] > 0, out["busy"] / out["capacity"], np.nan)
     return out[["touchpoint", "interval", "start_min", "end_min", "arrivals", "servers", "service_level", "wait_min",
                 "occupancy"]]  # fmt: skip
+
+
+def _over_reported_days(spec: ModelSpec, per_weekday: np.ndarray) -> np.ndarray:
+    """(T,) sum over the days the totals count (after the warm-up) of a (T, 7) per-weekday amount
+    (staff cost, server-minutes on duty). A touchpoint whose week is uniform: amount x days."""
+    days = np.arange(spec.warmup_days + 1, spec.days + 1)
+    counts = np.bincount([weekday(spec.start_weekday, int(d)) for d in days], minlength=DAYS_PER_WEEK)
+    uniform = (per_weekday == per_weekday[:, :1]).all(axis=1)
+    return np.where(uniform, per_weekday[:, 0] * days.size, per_weekday @ counts.astype(np.float64))
 
 
 _STEP_COUNTS = ("visits", "resolved", "abandoned", "switched", "retried", "gave_up")

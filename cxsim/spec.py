@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from cxsim.config.schema import OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY
+from cxsim.config.validation import week_hours
 from cxsim.kernels.codes import (
     DIST_EXPONENTIAL,
     DIST_FIXED,
@@ -36,6 +37,7 @@ from cxsim.kernels.params import (
     pack_behaviour,
 )
 from cxsim.kernels.staffing import StaffingRule, interval_grid
+from cxsim.kernels.week import DAYS_PER_WEEK
 
 __all__ = ["NETWORK_BARABASI_ALBERT", "NETWORK_COMPLETE", "NETWORK_WATTS_STROGATZ", "ModelSpec", "compile_spec"]
 
@@ -107,6 +109,16 @@ class ModelSpec:
     tp_int_share: np.ndarray  # (T, Kmax) the arrival profile's share of a day's arrivals per interval
     tp_target_min: np.ndarray  # (T,) answer-time target, minutes (staffing.target_seconds / 60)
     tp_staffing_rules: tuple[tuple[int, StaffingRule], ...]  # service-level policies by touchpoint
+    # the week (weekday 0 = Monday): a weekday with the default hours has exactly the arrays above
+    tp_open_wd: np.ndarray  # (T, 7) opening minute per weekday; == tp_close_wd: closed that day
+    tp_close_wd: np.ndarray  # (T, 7) closing minute per weekday
+    tp_prof_edges_wd: np.ndarray  # (T, 7, Kmax + 1) the profile's edges clipped to the weekday's hours
+    tp_prof_cum_wd: np.ndarray  # (T, 7, Kmax + 1) cumulative share of the weekday's arrivals (renormalised)
+    tp_sched_n_wd: np.ndarray  # (T, 7) intervals of the schedule inside the weekday's hours
+    tp_sched_edges_wd: np.ndarray  # (T, 7, Kmax) minute each of them starts (clipped to the opening)
+    tp_sched_wd: np.ndarray  # (T, 7, Kmax) servers on duty in each of them
+    tp_server_days_wd: np.ndarray  # (T, 7) server-minutes on duty that weekday / default opening minutes
+    tp_server_min_wd: np.ndarray  # (T, 7) server-minutes on duty that weekday
     tp_quality: np.ndarray  # (T, 3)
     tp_kano: np.ndarray  # (T,)
     tp_p_resolve: np.ndarray  # (T,)
@@ -126,6 +138,8 @@ class ModelSpec:
     step_delay: np.ndarray  # (K,)
     step_weight: np.ndarray  # (K,)
     step_wow_extra: np.ndarray  # (K,)
+    weekday_factor: np.ndarray  # (7,) factor on rate-triggered journeys' start probability, Monday first
+    start_weekday: int  # weekday of day 0 (0 = Monday); see cxsim.kernels.week.weekday
     # behaviour
     params: np.ndarray
     memory_rule: int
@@ -189,6 +203,13 @@ class ModelSpec:
             sched_n=self.tp_sched_n,
             sched_edges=self.tp_sched_edges,
             sched=self.tp_sched,
+            open_wd=self.tp_open_wd,
+            close_wd=self.tp_close_wd,
+            prof_edges_wd=self.tp_prof_edges_wd,
+            prof_cum_wd=self.tp_prof_cum_wd,
+            sched_n_wd=self.tp_sched_n_wd,
+            sched_edges_wd=self.tp_sched_edges_wd,
+            sched_wd=self.tp_sched_wd,
             quality=self.tp_quality,
             kano=self.tp_kano,
             p_resolve=self.tp_p_resolve,
@@ -212,7 +233,10 @@ class ModelSpec:
     def journeys(self) -> Journeys:
         """How journeys start."""
         return Journeys(
-            trigger=self.journey_trigger, first_step=self.journey_first_step, onboarding=self.onboarding_journey
+            trigger=self.journey_trigger,
+            first_step=self.journey_first_step,
+            onboarding=self.onboarding_journey,
+            weekday_factor=self.weekday_factor,
         )
 
     @cached_property
@@ -313,9 +337,72 @@ def _touchpoint_fields(jny: Any, channels: tuple[str, ...]) -> dict[str, Any]:
         "tp_p_wow": _arr([t.p_wow for t in tps]),
         "tp_cost": _arr([t.cost_per_contact for t in tps]),
         "tp_staff_cost": _arr([t.staff_cost_per_server_day for t in tps]),
-        **_profile_fields(tps),
-        **_schedule_fields(tps),
+        **_hours_fields(tps),
         **_staffing_fields(tps),
+    }
+
+
+def _hours_fields(tps: list[Any]) -> dict[str, np.ndarray]:
+    """The opening hours, arrival profiles and server schedules (with the server time they put on
+    duty: staff cost and occupancy) of the default day, and of each weekday."""
+    fields = {**_profile_fields(tps), **_schedule_fields(tps)}
+    return {**fields, **_week_fields(tps, fields)}
+
+
+def _week_fields(tps: list[Any], day: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-weekday copies of the default day's arrays (``day``), cut to each weekday's hours: the
+    profile's intervals clipped to them and renormalised, the schedule's intervals inside them, the
+    server time on duty. A weekday with the default hours keeps the default day's arrays exactly."""
+    n_t, w = len(tps), DAYS_PER_WEEK
+    opens = np.zeros((n_t, w))
+    closes = np.zeros((n_t, w))
+    p_edges = np.repeat(day["tp_prof_edges"][:, None, :], w, axis=1)
+    p_cum = np.repeat(day["tp_prof_cum"][:, None, :], w, axis=1)
+    s_n = np.repeat(day["tp_sched_n"][:, None], w, axis=1)
+    s_edges = np.repeat(day["tp_sched_edges"][:, None, :], w, axis=1)
+    s_count = np.repeat(day["tp_sched"][:, None, :], w, axis=1)
+    server_days = np.repeat(day["tp_server_days"][:, None], w, axis=1)
+    server_min = np.repeat(day["tp_server_min"][:, None], w, axis=1)
+    for k, t in enumerate(tps):
+        opens[k], closes[k] = week_hours(t)
+        hours = float(t.close_min) - float(t.open_min)
+        for d in range(w):
+            lo, hi = opens[k, d], closes[k, d]
+            if (lo, hi) == (float(t.open_min), float(t.close_min)):
+                continue  # the default day
+            n = int(day["tp_prof_n"][k])
+            if n:
+                e = np.clip(day["tp_prof_edges"][k, : n + 1], lo, hi)
+                mass = np.cumsum(np.array([float(x) for x in t.arrival_profile]) * np.diff(e))
+                p_edges[k, d, : n + 1] = e
+                p_cum[k, d] = 0.0
+                if mass[-1] > 0:
+                    p_cum[k, d, 1 : n + 1] = mass / mass[-1]
+                    p_cum[k, d, n] = 1.0
+            ns = int(day["tp_sched_n"][k])
+            s_edges[k, d] = 0.0
+            s_count[k, d] = 0
+            if ns:
+                e = np.clip(np.append(day["tp_sched_edges"][k, :ns], float(t.close_min)), lo, hi)
+                c = day["tp_sched"][k, :ns]
+                on = np.diff(e) > 0
+                s_n[k, d] = int(on.sum())
+                s_edges[k, d, : s_n[k, d]] = e[:-1][on]
+                s_count[k, d, : s_n[k, d]] = c[on]
+                server_min[k, d] = float(np.sum(c * np.diff(e)))
+            else:
+                server_min[k, d] = float(t.servers) * (hi - lo)
+            server_days[k, d] = server_min[k, d] / hours
+    return {
+        "tp_open_wd": opens,
+        "tp_close_wd": closes,
+        "tp_prof_edges_wd": p_edges,
+        "tp_prof_cum_wd": p_cum,
+        "tp_sched_n_wd": s_n,
+        "tp_sched_edges_wd": s_edges,
+        "tp_sched_wd": s_count,
+        "tp_server_days_wd": server_days,
+        "tp_server_min_wd": server_min,
     }
 
 
@@ -464,6 +551,7 @@ def _journey_fields(jny: Any) -> dict[str, Any]:
         "step_delay": step_delay,
         "step_weight": step_weight,
         "step_wow_extra": step_wow,
+        "weekday_factor": _arr(list(jny.weekday_factors) or [1.0] * DAYS_PER_WEEK),
     }
 
 
@@ -477,6 +565,7 @@ def compile_spec(cfg: Any) -> ModelSpec:
         days=int(sim.days) + int(sim.warmup_days),  # the warm-up comes first, then the reported days
         warmup_days=int(sim.warmup_days),
         seed=int(sim.seed),
+        start_weekday=int(sim.start_weekday),
         initial_customer_share=float(pop.initial_customer_share),
         **_segment_fields(pop, channels, tuple(jny.journeys.keys()), jny),
         channel_names=channels,

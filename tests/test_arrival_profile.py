@@ -17,6 +17,7 @@ import cxsim
 from cxsim import ConfigError, load_config
 from cxsim.kernels.journey import arrival_minute, profile_minute
 from cxsim.spec import compile_spec
+from tests.test_week import FLAT_WEEK
 
 CC = "journey.touchpoints.contact_centre"
 QUICK = ["population.size=2000", "simulation.days=20", "simulation.warmup_days=0", "simulation.progress=false"]
@@ -25,6 +26,7 @@ QUICK = ["population.size=2000", "simulation.days=20", "simulation.warmup_days=0
 def _profile(open_min: float, close_min: float, interval: float, weights: list[float]) -> tuple[np.ndarray, np.ndarray]:
     cfg = load_config(
         [
+            *FLAT_WEEK,  # the default day's profile, without the bank's weekday hours
             f"{CC}.open_min={open_min}",
             f"{CC}.close_min={close_min}",
             f"{CC}.interval_min={interval}",
@@ -103,8 +105,8 @@ def test_engines_agree_on_a_peaked_profile() -> None:
 
 def test_peaks_lengthen_waits() -> None:
     """The same calls squeezed into a peak wait longer than calls spread evenly (fixed servers)."""
-    flat = cxsim.simulate(load_config(QUICK))
-    peak = cxsim.simulate(load_config([*QUICK, f"{CC}.arrival_profile=[0,0,10,10,0,0,0,0,0,0]"]))
+    flat = cxsim.simulate(load_config([*QUICK, *FLAT_WEEK]))
+    peak = cxsim.simulate(load_config([*QUICK, *FLAT_WEEK, f"{CC}.arrival_profile=[0,0,10,10,0,0,0,0,0,0]"]))
     t_flat = flat.touchpoints.set_index("touchpoint").loc["contact_centre"]
     t_peak = peak.touchpoints.set_index("touchpoint").loc["contact_centre"]
     assert t_peak["mean_wait_min"] > 2 * t_flat["mean_wait_min"]

@@ -694,10 +694,21 @@ def choose(
     u_switch: float = 0.99,
     p_switch: float = 0.3,
     pad: int = 0,
+    open_today: list[bool] | None = None,
 ) -> int:
     arr = np.array([*tps, *([3] * pad)], dtype=np.int64)  # padding beyond ntp must be ignored
+    is_open = np.ones(4, dtype=np.bool_) if open_today is None else np.array(open_today, dtype=np.bool_)
     return choose_touchpoint(
-        arr, len(tps), np.array(pref, dtype=np.float64), TP_CHANNEL, last_tp, retrying, u_switch, u_choice, p_switch
+        arr,
+        len(tps),
+        np.array(pref, dtype=np.float64),
+        TP_CHANNEL,
+        is_open,
+        last_tp,
+        retrying,
+        u_switch,
+        u_choice,
+        p_switch,
     )
 
 

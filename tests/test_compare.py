@@ -14,6 +14,8 @@ import pytest
 import cxsim
 from cxsim.cli import design_configs
 from cxsim.compare import compare, discount_factors, paired_interval
+from cxsim.config.validation import week_hours
+from cxsim.kernels.week import weekday
 
 SMALL = [
     "population.size=3000",
@@ -26,6 +28,17 @@ SMALL = [
 
 def cfg(*overrides: str) -> object:
     return cxsim.load_config([*SMALL, *overrides])
+
+
+def opening_days(config: object, touchpoint: str, days: int) -> np.ndarray:
+    """Each business-case day's opening minutes at ``touchpoint`` in default opening days (1 on a
+    weekday with the default hours, 0.5 on the bank's 5-hour Saturday, 0 when closed): staff cost
+    is charged per server-minute on duty."""
+    tp = config.journey.touchpoints[touchpoint]  # type: ignore[attr-defined]
+    opens, closes = week_hours(tp)
+    warmup, start = int(config.simulation.warmup_days), int(config.simulation.start_weekday)  # type: ignore[attr-defined]
+    wd = [weekday(start, d) for d in range(warmup + 1, warmup + days + 1)]
+    return np.array([(closes[w] - opens[w]) / (float(tp.close_min) - float(tp.open_min)) for w in wd])
 
 
 def test_discount_factors_by_hand() -> None:
@@ -47,16 +60,17 @@ def test_paired_interval_by_hand() -> None:
 
 def test_cheaper_staff_is_a_saving_not_an_roi() -> None:
     """A design whose only change is a cheaper contact-centre staff day ($140 instead of the AS-IS's
-    $320 for each of its 3 agents) saves exactly 3 x 180 = $540 a day and nothing else changes (staff
-    cost does not touch behaviour). With capex $5,000 and opex $20/day its investment is
-    5,000 + Σ disc·(20 − 540) < 0: a saving. NPV, investment, benefit and payback follow by hand;
-    it has no ROI."""
+    $320 for each of its 3 agents) saves exactly 3 x 180 = $540 a full weekday, in proportion on a
+    short or closed day, and nothing else changes (staff cost does not touch behaviour). With capex
+    $5,000 and opex $20/day its investment is 5,000 + Σ disc·(20 − saving) < 0: a saving. NPV,
+    investment, benefit and payback follow by hand; it has no ROI."""
     days, rate = 120, 0.08
     fixed = "journey.touchpoints.contact_centre.staffing.policy=fixed"  # a fixed team of 3, not the planned one
     base = cfg(fixed)
     cc = base.journey.touchpoints.contact_centre  # type: ignore[attr-defined]
-    saving = cc.servers * (cc.staff_cost_per_server_day - 140.0)
-    assert saving == 3 * 180.0
+    assert cc.servers * (cc.staff_cost_per_server_day - 140.0) == 3 * 180.0
+    saving = 3 * 180.0 * opening_days(base, "contact_centre", days)
+    assert saving.max() == 540.0 and saving.min() < 540.0  # the bank's weekend hours are shorter
     cand = cfg(
         fixed,
         "scenario.name=cheaper_staff",
@@ -68,21 +82,21 @@ def test_cheaper_staff_is_a_saving_not_an_roi() -> None:
     r = compare(base, [cand], replications=3, progress=False)
     t = np.arange(1, days + 1)
     disc = (1 + rate) ** (-t / 365)
-    invest = 5000 + (20.0 - saving) * disc.sum()
+    invest = 5000 + float(np.dot(20.0 - saving, disc))
     row = r.money.iloc[0]
     assert row["investment"] == pytest.approx(invest, rel=1e-12)
     assert abs(row["benefit"]) < 1e-6  # customers see no difference
-    assert row["npv"] == pytest.approx(saving * disc.sum() - 5000 - 20.0 * disc.sum(), rel=1e-9)
+    assert row["npv"] == pytest.approx(float(np.dot(saving, disc)) - 5000 - 20.0 * disc.sum(), rel=1e-9)
     assert row["kind"] == "saving"
     assert math.isnan(row["roi"])
     # the capex is earned back by the saving: first day with (540 - 20) x Σ disc >= 5,000
     assert row["payback_day"] == int(np.argmax(np.cumsum((saving - 20.0) * disc) >= 5000.0) + 1)
-    assert row["recurring_per_year"] == pytest.approx((20.0 - saving) * 365, rel=1e-12)
+    assert row["recurring_per_year"] == pytest.approx((20.0 - saving.mean()) * 365, rel=1e-12)
     assert row["npv_low"] == pytest.approx(row["npv_high"], rel=1e-9)  # no noise: the paired difference is constant
     assert row["p_npv_positive"] == 1.0
     # the waterfall puts the saving in staff, the costs in capex and opex, and nothing in customers
     w = r.waterfall.set_index("driver")["mean"]
-    assert w["staff"] == pytest.approx(saving * disc.sum(), rel=1e-9)
+    assert w["staff"] == pytest.approx(float(np.dot(saving, disc)), rel=1e-9)
     assert w["capex"] == -5000.0
     assert w["opex"] == pytest.approx(-20.0 * disc.sum(), rel=1e-12)
     for drv in ("retention", "wom_acquisition", "marketing_acquisition", "cost_to_serve", "other"):
@@ -90,7 +104,7 @@ def test_cheaper_staff_is_a_saving_not_an_roi() -> None:
 
 
 def test_added_agent_counts_as_investment() -> None:
-    """Agents added: their staff cost (320/day each, discounted) is part of the investment, so the
+    """Agents added: their staff cost (320 a full day each, discounted) is part of the investment, so the
     ROI is NPV over capex plus staff, and the benefit is what customers do (Δ margin before staff).
     The AS-IS here has 1 agent and the design (more_agents) 4, so customers do notice."""
     days, rate = 120, 0.08
@@ -100,18 +114,19 @@ def test_added_agent_counts_as_investment() -> None:
     r = compare(base, [cfg("scenario=more_agents")], replications=3, progress=False)
     disc = (1 + rate) ** (-np.arange(1, days + 1) / 365)
     more = cxsim.load_config(["scenario=more_agents"])
-    staff = 3 * float(more.journey.touchpoints.contact_centre.staff_cost_per_server_day)
+    per_day = 3 * float(more.journey.touchpoints.contact_centre.staff_cost_per_server_day)
+    staff = float(np.dot(per_day * opening_days(more, "contact_centre", days), disc))
     capex = float(more.scenario.capex)
     row = r.money.iloc[0]
     assert row["kind"] == "investment"
-    assert row["investment"] == pytest.approx(capex + staff * disc.sum(), rel=1e-12)
+    assert row["investment"] == pytest.approx(capex + staff, rel=1e-12)
     runs = r.runs.pivot_table(index=["design", "replication"], columns="kpi", values="value")
     dm = (
         runs.xs("more_agents", level="design")["discounted_margin"]
         - runs.xs("as_is", level="design")["discounted_margin"]
     )
     assert row["benefit"] > 0  # fewer abandoned calls, fewer lost customers
-    assert row["benefit"] == pytest.approx(float(dm.mean()) + staff * disc.sum(), rel=1e-9)
+    assert row["benefit"] == pytest.approx(float(dm.mean()) + staff, rel=1e-9)
     assert row["npv"] == pytest.approx(float(dm.mean()) - capex, rel=1e-9)
     assert row["roi"] == pytest.approx(row["npv"] / row["investment"], rel=1e-9)
 

@@ -43,6 +43,26 @@ CASES = {
     ],
     "mean_memory_all_talk": ["behaviour.memory.rule=mean", "wom.talkers=all_customers", "wom.p_talk_promoter=0.05"],
     "linear_memory": ["behaviour.memory.rule=linear", "behaviour.memory.end_weight=-0.1"],
+    # the week (the default bank already has weekday factors, a short Saturday and a closed branch on Sunday)
+    "weekday_factors": ["journey.weekday_factors=[2,1.5,1,1,1,0.5,0]", "simulation.start_weekday=3"],
+    "closed_days": [  # on Sundays nothing is open for the activation step (app and phone): it waits for Monday
+        "journey.touchpoints.app.close_by_weekday=[1440,1440,1440,1440,1440,1440,0]",
+        "journey.touchpoints.contact_centre.open_by_weekday=[480,480,0,480,480,540,0]",
+        "journey.touchpoints.contact_centre.close_by_weekday=[1080,1080,0,1080,1080,780,0]",
+        "journey.touchpoints.branch.close_by_weekday=[1020,1020,1020,1020,1020,540,0]",
+        "behaviour.p_switch_channel=0.6",
+    ],
+    "saturday_profile_shifts": [
+        "journey.touchpoints.contact_centre.server_schedule=[1,2,3,3,1,2,3,2,1,1]",
+        "journey.touchpoints.contact_centre.open_by_weekday=[480,480,480,480,480,510,600]",
+        "journey.touchpoints.contact_centre.close_by_weekday=[1080,1080,1080,1080,1080,750,840]",
+        "journey.touchpoints.branch.interval_min=120",
+        "journey.touchpoints.branch.arrival_profile=[1,3,0.5,2]",
+        "journey.touchpoints.branch.server_schedule=[1,2,1,1]",
+        "journey.touchpoints.branch.close_by_weekday=[1020,1020,1020,1020,1020,690,0]",
+        "population.segments.mass.journey_rates.support=0.03",
+        "population.segments.affluent.journey_rates.support=0.03",
+    ],
 }
 
 
@@ -81,6 +101,11 @@ def test_cases_exercise_what_they_claim() -> None:
     assert churn.summary["churn_rate_annual"] > 1.0
     quiet = cxsim.simulate(cxsim.load_config(BASE + CASES["no_wom"]))
     assert quiet.daily["wom_positive"].sum() == 0 and quiet.summary["acquired_referral_total"] == 0
+    closed = cxsim.simulate(cxsim.load_config(BASE + CASES["closed_days"])).daily
+    assert closed["visits_postponed"].sum() > 0  # Sundays' activations wait for Monday
+    assert (closed["visits_postponed"][closed["day"] % 7 != 6] == 0).all()
+    shifts = cxsim.simulate(cxsim.load_config(BASE + CASES["saturday_profile_shifts"]))
+    assert shifts.summary["abandonment_rate"] > 0.05  # short, busy Saturdays: the queues are really exercised
 
 
 _THREADS_SCRIPT = """

@@ -82,10 +82,10 @@ def pinned_config(overrides: list[str] | None = None) -> object:
 
 
 # The columns that existed when the pins were taken: columns added later (the flow's switched /
-# retried / gave_up counts, busy minutes and occupancy) are new outputs, tested on their own; the
-# pinned numbers must not move.
+# retried / gave_up counts, busy minutes and occupancy, the daily visits_postponed) are new
+# outputs, tested on their own; the pinned numbers must not move.
 PINNED_COLUMNS = {
-    "daily": tuple(cxsim.result.DAILY_COLUMNS),
+    "daily": tuple(c for c in cxsim.result.DAILY_COLUMNS if c != "visits_postponed"),
     "touchpoints": (
         "touchpoint",
         "channel",

@@ -13,6 +13,7 @@ from clitools import assert_run_refuses
 import cxsim
 from cxsim import ConfigError, load_config
 from tests.test_equivalence import assert_same
+from tests.test_week import FLAT_WEEK
 
 CC = "journey.touchpoints.contact_centre"
 BR = "journey.touchpoints.branch"
@@ -53,7 +54,7 @@ def test_staff_cost_and_occupancy_follow_the_scheduled_server_time() -> None:
     """Contact centre 08-18 with 19 server-hours: 1.9 agent-days at 320 a day; branch 09-17 in
     two-hour intervals with 12 server-hours: 1.5 teller-days at 240. Occupancy's denominator is
     the scheduled server-minutes."""
-    result = cxsim.simulate(load_config([*QUICK, *SHIFTS]))
+    result = cxsim.simulate(load_config([*QUICK, *FLAT_WEEK, *SHIFTS]))  # the same hours every day
     cc_server_min = 60.0 * (1 + 2 + 3 + 3 + 1 + 2 + 3 + 2 + 1 + 1)
     br_server_min = 120.0 * (1 + 2 + 2 + 1)
     per_day = cc_server_min / 600.0 * 320.0 + br_server_min / 480.0 * 240.0

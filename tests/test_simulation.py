@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 import cxsim
+from cxsim.config.validation import week_hours
 from cxsim.engines.agent import AgentModel
 from cxsim.kernels.codes import CUSTOMER
+from cxsim.kernels.week import weekday
 from cxsim.result import DAILY_COLUMNS
 from cxsim.spec import compile_spec
 
@@ -237,12 +239,14 @@ def test_flow_counts_say_where_unresolved_contacts_go(small_overrides: list[str]
 
 
 def test_occupancy_is_busy_minutes_over_staffed_minutes(small_overrides: list[str]) -> None:
-    """Occupancy = minutes of service given / (servers x opening minutes x days); within (0, 1)."""
+    """Occupancy = minutes of service given / (servers x each day's opening minutes); within (0, 1)."""
     cfg = cxsim.load_config([*small_overrides, "population.size=3000"])
     r = cxsim.simulate(cfg)
     t = r.touchpoints.set_index("touchpoint")
     cc = cfg.journey.touchpoints.contact_centre
-    cap = cc.servers * (cc.close_min - cc.open_min) * len(r.daily)
+    opens, closes = week_hours(cc)
+    wds = [weekday(cfg.simulation.start_weekday, d) for d in r.daily["day"]]
+    cap = cc.servers * sum(closes[w] - opens[w] for w in wds)
     assert t.loc["contact_centre", "occupancy"] == pytest.approx(t.loc["contact_centre", "busy_min"] / cap, rel=1e-12)
     assert 0 < t.loc["contact_centre", "occupancy"] < 1
     # about served x mean service time (a little more: silo switches take longer)

@@ -175,6 +175,11 @@ class TouchpointConfig:
     # servers on duty in each interval_min interval from open_min (each ≥ 1; one per interval, as
     # arrival_profile). Empty: `servers` all day. With a schedule, `servers` is not used.
     server_schedule: list[int] = field(default_factory=list)
+    # hours per weekday, Monday first (7 values each; open == close: closed that day; empty: open_min /
+    # close_min every day). arrival_profile and server_schedule (defined from open_min) apply to the
+    # part of their intervals inside a day's hours, which must then lie within open_min-close_min.
+    open_by_weekday: list[float] = field(default_factory=list)  # opening minute per weekday, Mon first, [0, 1440]
+    close_by_weekday: list[float] = field(default_factory=list)  # closing minute per weekday, Mon first, [0, 1440]
     staffing: StaffingConfig = field(default_factory=StaffingConfig)  # fixed servers, or planned to a service level
 
 
@@ -203,6 +208,9 @@ class JourneyConfig:
     shared_context: list[list[str]] = field(default_factory=list)  # groups of channels that see each other's history
     touchpoints: dict[str, TouchpointConfig] = field(default_factory=dict)  # at least one
     journeys: dict[str, JourneyTypeConfig] = field(default_factory=dict)  # at least one; every one can end
+    # factor on every rate-triggered journey's daily start probability per weekday, Monday first
+    # (7 values, each ≥ 0; a mean of 1 keeps the weekly volume; rate x factor is capped at 1). Empty: all 1.
+    weekday_factors: list[float] = field(default_factory=list)  # start-rate factor per weekday, Mon first, ≥ 0
 
 
 @dataclass
@@ -338,6 +346,7 @@ class SimulationConfig:
     days: int = 365  # days reported (after the warm-up), ≥ 1
     warmup_days: int = 0  # days simulated first and left out of summaries and comparisons, ≥ 0
     seed: int = 42  # random seed of the run, [0, 2**63)
+    start_weekday: int = 0  # weekday of day 0, 0 = Monday ... 6 = Sunday; day d is (start_weekday + d) mod 7, [0, 6]
     engine: EngineKind = EngineKind.vector  # vector or agent
     progress: bool = True  # progress bar on a terminal
     csv: bool = False  # also write CSV next to Parquet

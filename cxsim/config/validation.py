@@ -13,8 +13,9 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from cxsim.config.schema import OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY
+from cxsim.kernels.week import DAYS_PER_WEEK, WEEKDAY_NAMES
 
-__all__ = ["LIMITS", "MAX_ABS_NUMBER", "ConfigError", "profile_intervals", "validate"]
+__all__ = ["LIMITS", "MAX_ABS_NUMBER", "ConfigError", "profile_intervals", "validate", "week_hours"]
 
 _SPECIAL_TARGETS = (OUTCOME_DONE, OUTCOME_GIVE_UP, OUTCOME_RETRY)
 _SUM_TOL = 1e-6
@@ -148,6 +149,9 @@ def validate(cfg: DictConfig | Any) -> None:
     sim = cfg.simulation
     c.at_least("simulation.days", sim.days, 1)
     c.nonneg("simulation.warmup_days", sim.warmup_days)
+    ok_wd = c.number("simulation.start_weekday", sim.start_weekday)
+    if ok_wd and (sim.start_weekday not in range(DAYS_PER_WEEK)):
+        c.fail("simulation.start_weekday", f"must be a weekday 0 (Monday) ... 6 (Sunday), got {sim.start_weekday!r}")
     if c.number("simulation.seed", sim.seed) and not 0 <= sim.seed < 2**63:
         c.fail("simulation.seed", f"must be an integer in [0, 2**63), got {sim.seed!r}")
     _magnitudes(c, cfg)
@@ -312,6 +316,7 @@ def _journey(c: _Checker, cfg: Any) -> None:
         c.positive(f"{key}.patience_factor", tp.patience_factor)
         if ok_open and ok_close and 0 <= tp.open_min < tp.close_min <= 1440:
             _profile(c, key, tp)  # intervals only make sense within valid opening hours
+            _week_hours(c, key, tp)
         _staffing(c, cfg, key, tp)
     if len(jny.journeys) == 0:
         c.fail("journey.journeys", "needs at least one journey")
@@ -320,6 +325,77 @@ def _journey(c: _Checker, cfg: Any) -> None:
         c.fail("journey.journeys", f"at most one journey can have trigger: acquisition, got {onboarding}")
     for jname, jt in jny.journeys.items():
         _steps(c, cfg, jname, jt)
+    factors = list(jny.weekday_factors)
+    if _weekly(c, "journey.weekday_factors", factors) and any(f < 0 for f in factors):
+        c.fail("journey.weekday_factors", f"factors must be >= 0, got {factors}")
+
+
+def _weekly(c: _Checker, key: str, values: list[Any]) -> bool:
+    """An optional per-weekday list: empty, or 7 finite numbers (Monday first). True if 7 numbers."""
+    if not values:
+        return False
+    if len(values) != DAYS_PER_WEEK:
+        c.fail(key, f"needs {DAYS_PER_WEEK} values, Monday to Sunday (or none), got {len(values)}: {values}")
+        return False
+    return all([c.number(f"{key}[{i}]", v) for i, v in enumerate(values)])
+
+
+def week_hours(tp: Any) -> tuple[list[float], list[float]]:
+    """A touchpoint's opening and closing minute on each weekday, Monday first (from
+    ``open_by_weekday`` / ``close_by_weekday``, or ``open_min`` / ``close_min`` every day)."""
+    opens = [float(x) for x in tp.open_by_weekday] or [float(tp.open_min)] * DAYS_PER_WEEK
+    closes = [float(x) for x in tp.close_by_weekday] or [float(tp.close_min)] * DAYS_PER_WEEK
+    return opens, closes
+
+
+def _week_hours(c: _Checker, key: str, tp: Any) -> None:
+    """``open_by_weekday`` / ``close_by_weekday``: hours in [0, 1440], open <= close each day, some
+    day open; with an arrival profile or a server schedule, every open day within open_min-close_min."""
+    given = [k for k in ("open_by_weekday", "close_by_weekday") if len(tp[k])]
+    if not given:
+        return
+    if not all(_weekly(c, f"{key}.{k}", list(tp[k])) for k in given):
+        return
+    opens, closes = week_hours(tp)
+    wkey = f"{key}.{given[0]}"
+    for k in given:
+        bad = [x for x in tp[k] if not 0 <= x <= 1440]
+        if bad:
+            c.fail(f"{key}.{k}", f"minutes after midnight must be in [0, 1440], got {bad}")
+            return
+    late = [f"{WEEKDAY_NAMES[d]} {o:g}-{e:g}" for d, (o, e) in enumerate(zip(opens, closes, strict=True)) if o > e]
+    if late:
+        c.fail(wkey, f"opening after closing on {', '.join(late)} (open == close: closed that day)")
+        return
+    open_days = [d for d in range(DAYS_PER_WEEK) if opens[d] < closes[d]]
+    if not open_days:
+        c.fail(wkey, "closed on every day of the week: the touchpoint could never serve")
+        return
+    intervals = len(tp.arrival_profile) or (len(tp.server_schedule) if tp.staffed else 0)
+    if not intervals:
+        return
+    outside = [f"{WEEKDAY_NAMES[d]} {opens[d]:g}-{closes[d]:g}" for d in open_days
+               if opens[d] < tp.open_min or closes[d] > tp.close_min]  # fmt: skip
+    if outside:
+        c.fail(
+            wkey,
+            f"with an arrival_profile or server_schedule (defined on open_min-close_min = "
+            f"{tp.open_min:g}-{tp.close_min:g}) every open day must lie inside those hours, got {', '.join(outside)}",
+        )
+        return
+    weights = list(tp.arrival_profile)
+    numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
+    if not weights or not numbers or min(weights) < 0 or max(weights) <= 0:
+        return  # no profile, or one _profile already refused
+    edges = [min(float(tp.open_min) + float(tp.interval_min) * k, float(tp.close_min)) for k in range(len(weights))]
+    ends = [*edges[1:], float(tp.close_min)]
+    empty = [
+        WEEKDAY_NAMES[d]
+        for d in open_days
+        if not any(w > 0 and min(b, closes[d]) > max(a, opens[d]) for w, a, b in zip(weights, edges, ends, strict=True))
+    ]
+    if empty:
+        c.fail(f"{key}.arrival_profile", f"gives no weight inside the opening hours on {', '.join(empty)}")
 
 
 def _profile(c: _Checker, key: str, tp: Any) -> None:

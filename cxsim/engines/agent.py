@@ -20,7 +20,7 @@ import simpy
 
 from cxsim.counters import DayCounters
 from cxsim.kernels import journey as jk
-from cxsim.kernels import population, tallies, wom
+from cxsim.kernels import population, tallies, week, wom
 from cxsim.kernels.behaviour import nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
 from cxsim.kernels.groups import Visits, new_totals
@@ -95,6 +95,7 @@ class Person(mesa.Agent):
             spec.journey_trigger,
             spec.onboarding_journey,
             spec.journey_rate,
+            spec.weekday_factor[m.weekday],
         )
         if j < 0:
             return
@@ -105,6 +106,24 @@ class Person(mesa.Agent):
         m.today.journeys_started += 1
 
     # -- phase 2: visits -----------------------------------------------------------------
+    def contact_today(self) -> bool:
+        """The due contact happens today, or (the step's touchpoints all closed) moves to tomorrow."""
+        m = self.model
+        spec = m.spec
+        k = self.step_index
+        self.due_day = week.contact_day(
+            m.day,
+            spec.step_touchpoints[k],
+            spec.step_n_touchpoints[k],
+            spec.channel_preference[self.segment],
+            spec.tp_channel,
+            m.is_open,
+        )
+        if self.due_day == m.day:
+            return True
+        m.today.visits_postponed += 1
+        return False
+
     def plan_visit(self) -> None:
         m = self.model
         spec = m.spec
@@ -113,6 +132,8 @@ class Person(mesa.Agent):
             spec.seed,
             self.index,
             m.day,
+            m.weekday,
+            m.is_open,
             self.last_tp,
             self.last_channel,
             self.retrying,
@@ -121,11 +142,11 @@ class Person(mesa.Agent):
             spec.channel_preference[s],
             spec.patience_mean[s],
             spec.tp_channel,
-            spec.tp_open,
-            spec.tp_close,
+            spec.tp_open_wd,
+            spec.tp_close_wd,
             spec.tp_prof_n,
-            spec.tp_prof_edges,
-            spec.tp_prof_cum,
+            spec.tp_prof_edges_wd,
+            spec.tp_prof_cum_wd,
             spec.tp_dist,
             spec.tp_mean,
             spec.tp_cv,
@@ -307,6 +328,8 @@ class AgentModel(mesa.Model):
         super().__init__(rng=spec.seed)
         self.spec = spec
         self.day = 0
+        self.weekday = 0  # today's (cxsim.kernels.week.weekday)
+        self.is_open = np.ones(len(spec.touchpoint_names), dtype=np.bool_)  # touchpoints open today
         self.network = network or build_network(
             spec.seed, spec.size, spec.network_kind, spec.mean_degree, spec.rewire_prob
         )
@@ -341,12 +364,15 @@ class AgentModel(mesa.Model):
         """Run one day: the nine phases of the model in order."""
         self.day += 1
         self.today = DayCounters()
+        self.weekday = int(week.weekday(self.spec.start_weekday, self.day))
+        self.is_open = week.open_today(self.spec.tp_open_wd, self.spec.tp_close_wd, self.weekday)
         customers = [p for p in self.people if p.status == CUSTOMER]
         # 1. journeys start
         for p in self._shuffled(customers):
             p.start_journeys()
-        # 2. visits
-        self._visitors = [p for p in customers if jk.visits_today(self.day, p.status, p.journey, p.due_day)]
+        # 2. visits (a contact whose step is closed today moves to tomorrow)
+        due = [p for p in customers if jk.visits_today(self.day, p.status, p.journey, p.due_day)]
+        self._visitors = [p for p in self._shuffled(due) if p.contact_today()]
         self._visitors.sort(key=lambda p: p.index)
         for p in self._shuffled(self._visitors):
             p.plan_visit()

@@ -48,6 +48,7 @@ from cxsim.kernels.journey import (
 from cxsim.kernels.population import churns_today, initial_person
 from cxsim.kernels.staffing import Staffing
 from cxsim.kernels.tallies import tally_contacts, tally_people
+from cxsim.kernels.week import contact_day, open_today, weekday
 from cxsim.kernels.wom import (
     consider_adoption,
     deliver_wom,
@@ -156,7 +157,7 @@ def _init_people(seed: int, customer_share: float, segments: Segments, params: n
 
 # -- phase 1: journeys start --------------------------------------------------------------------
 @njit(cache=True, parallel=True)
-def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments: Segments) -> int:
+def _start_journeys(seed: int, day: int, wd: int, p: People, journeys: Journeys, segments: Segments) -> int:
     status = p.status
     journey = p.journey
     segment = p.segment
@@ -173,12 +174,13 @@ def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments
     first_step = journeys.first_step
     onboarding = journeys.onboarding
     journey_rate = segments.journey_rate
+    day_factor = journeys.weekday_factor[wd]
     started = 0
     for i in prange(status.shape[0]):
         if status[i] != CUSTOMER:
             continue  # as the agent engine, visit customers only
         j = journey_to_start(
-            seed, i, day, status[i], journey[i], segment[i], pending[i], trigger, onboarding, journey_rate
+            seed, i, day, status[i], journey[i], segment[i], pending[i], trigger, onboarding, journey_rate, day_factor
         )
         if j < 0:
             continue
@@ -197,13 +199,31 @@ def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments
 
 # -- phase 2: visits ----------------------------------------------------------------------------
 @njit(cache=True)
-def _visitors(day: int, p: People) -> np.ndarray:
+def _visitors(
+    day: int, p: People, segments: Segments, tps: Touchpoints, steps: Steps, is_open: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Today's visitors in person order, and how many due customers found their step closed
+    (their contact moves to tomorrow: ``contact_day``)."""
     status = p.status
     journey = p.journey
     due_day = p.due_day
+    all_open = is_open.all()
+    step_index = p.step_index
+    segment = p.segment
+    step_tps = steps.touchpoints
+    step_n_tps = steps.n_touchpoints
+    preference = segments.channel_preference
+    tp_channel = tps.channel
     count = 0
+    postponed = 0
     for i in range(status.shape[0]):
         if visits_today(day, status[i], journey[i], due_day[i]):
+            if not all_open:
+                k = step_index[i]
+                due_day[i] = contact_day(day, step_tps[k], step_n_tps[k], preference[segment[i]], tp_channel, is_open)
+                if due_day[i] != day:
+                    postponed += 1
+                    continue
             count += 1
     out = np.empty(count, dtype=np.int64)
     k = 0
@@ -211,12 +231,21 @@ def _visitors(day: int, p: People) -> np.ndarray:
         if visits_today(day, status[i], journey[i], due_day[i]):
             out[k] = i
             k += 1
-    return out
+    return out, postponed
 
 
 @njit(cache=True)
 def _plan_visits(
-    seed: int, day: int, p: People, v: Visits, segments: Segments, tps: Touchpoints, steps: Steps, rules: Rules
+    seed: int,
+    day: int,
+    wd: int,
+    is_open: np.ndarray,
+    p: People,
+    v: Visits,
+    segments: Segments,
+    tps: Touchpoints,
+    steps: Steps,
+    rules: Rules,
 ) -> None:
     v_arrival = v.arrival
     v_patience = v.patience
@@ -235,11 +264,11 @@ def _plan_visits(
     preference = segments.channel_preference
     patience_mean = segments.patience_mean
     tp_channel = tps.channel
-    tp_open = tps.open
-    tp_close = tps.close
+    tp_open_wd = tps.open_wd
+    tp_close_wd = tps.close_wd
     tp_prof_n = tps.prof_n
-    tp_prof_edges = tps.prof_edges
-    tp_prof_cum = tps.prof_cum
+    tp_prof_edges_wd = tps.prof_edges_wd
+    tp_prof_cum_wd = tps.prof_cum_wd
     tp_dist = tps.dist
     tp_mean = tps.mean
     tp_cv = tps.cv
@@ -252,6 +281,8 @@ def _plan_visits(
             seed,
             i,
             day,
+            wd,
+            is_open,
             p_last_tp[i],
             p_last_channel[i],
             p_retrying[i],
@@ -260,11 +291,11 @@ def _plan_visits(
             preference[s],
             patience_mean[s],
             tp_channel,
-            tp_open,
-            tp_close,
+            tp_open_wd,
+            tp_close_wd,
             tp_prof_n,
-            tp_prof_edges,
-            tp_prof_cum,
+            tp_prof_edges_wd,
+            tp_prof_cum_wd,
             tp_dist,
             tp_mean,
             tp_cv,
@@ -282,8 +313,10 @@ def _plan_visits(
 
 # -- phase 3: service ---------------------------------------------------------------------------
 @njit(cache=True)
-def _serve(v: Visits, tps: Touchpoints) -> None:
-    """One FIFO queue per staffed touchpoint, in (arrival, person) order; self-service waits 0."""
+def _serve(v: Visits, tps: Touchpoints, sched_n: np.ndarray, sched_edges: np.ndarray, sched: np.ndarray) -> None:
+    """One FIFO queue per staffed touchpoint, in (arrival, person) order; self-service waits 0.
+    Today's servers: ``sched_n[tp]`` intervals starting at ``sched_edges[tp]`` with ``sched[tp]``
+    servers (:meth:`~cxsim.kernels.staffing.Staffing.schedule`), or ``servers`` all day if 0."""
     v_abandoned = v.abandoned
     v_arrival = v.arrival
     v_patience = v.patience
@@ -310,10 +343,10 @@ def _serve(v: Visits, tps: Touchpoints) -> None:
                 a[c] = v_arrival[n]
                 c += 1
         here = here[np.argsort(a, kind="mergesort")]  # stable: ties stay in person order
-        ns = tps.sched_n[tp]
+        ns = sched_n[tp]
         if ns > 0:
             waits, abandoned = _shift_waits(
-                v_arrival[here], v_service[here], v_patience[here], tps.sched_edges[tp, :ns], tps.sched[tp, :ns]
+                v_arrival[here], v_service[here], v_patience[here], sched_edges[tp, :ns], sched[tp, :ns]
             )
         else:
             waits, abandoned = _fifo_waits(v_arrival[here], v_service[here], v_patience[here], tps.servers[tp])
@@ -638,20 +671,18 @@ class VectorModel:
         day, seed = self.day, spec.seed
         segments, tps, steps, rules, params = spec.segments, spec.touchpoints, spec.steps, spec.rules, spec.params
         ev = DayCounters()
+        wd = weekday(spec.start_weekday, day)
+        is_open = open_today(tps.open_wd, tps.close_wd, wd)
         # 1. journeys start
-        ev.journeys_started = _start_journeys(seed, day, p, spec.journeys, segments)
+        ev.journeys_started = _start_journeys(seed, day, wd, p, spec.journeys, segments)
         # 2. visits
-        who = _visitors(day, p)
+        who, ev.visits_postponed = _visitors(day, p, segments, tps, steps, is_open)
         visits = new_visits(who.shape[0])._replace(person=who)
-        _plan_visits(seed, day, p, visits, segments, tps, steps, rules)
-        # 3. service, with today's servers (planned to a service level where the policy says so)
+        _plan_visits(seed, day, wd, is_open, p, visits, segments, tps, steps, rules)
+        # 3. service, with today's servers (the weekday's schedule, or planned to a service level)
         staff = self.staffing
-        if staff.planned:
-            sched_n, sched_edges, sched = staff.schedule(day)
-            _serve(visits, tps._replace(sched_n=sched_n, sched_edges=sched_edges, sched=sched))
-        else:
-            staff.schedule(day)
-            _serve(visits, tps)
+        sched_n, sched_edges, sched = staff.schedule(day)
+        _serve(visits, tps, sched_n, sched_edges, sched)
         _conclude_service(seed, day, visits, tps, steps, rules)
         # 4. experience
         _experience(day, p, visits, segments, tps, steps, rules)

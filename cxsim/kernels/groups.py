@@ -62,6 +62,13 @@ class Touchpoints(NamedTuple):
     sched_n: np.ndarray  # (T,) intervals of the server schedule (0: `servers` all day)
     sched_edges: np.ndarray  # (T, Kmax) minute each interval of the schedule starts
     sched: np.ndarray  # (T, Kmax) servers on duty in each interval
+    open_wd: np.ndarray  # (T, 7) opening minute per weekday (Monday first); == close_wd: closed
+    close_wd: np.ndarray  # (T, 7) closing minute per weekday
+    prof_edges_wd: np.ndarray  # (T, 7, Kmax + 1) prof_edges clipped to each weekday's hours
+    prof_cum_wd: np.ndarray  # (T, 7, Kmax + 1) cumulative share of that weekday's arrivals
+    sched_n_wd: np.ndarray  # (T, 7) intervals of the schedule inside each weekday's hours
+    sched_edges_wd: np.ndarray  # (T, 7, Kmax) minute each of them starts
+    sched_wd: np.ndarray  # (T, 7, Kmax) servers on duty in each of them
     quality: np.ndarray  # (T, 3) performance per dimension
     kano: np.ndarray  # (T,) KANO_* code
     p_resolve: np.ndarray  # (T,)
@@ -86,6 +93,7 @@ class Journeys(NamedTuple):
     trigger: np.ndarray  # (J,) TRIGGER_* code
     first_step: np.ndarray  # (J,) global step index
     onboarding: int  # the acquisition-triggered journey, -1 if none
+    weekday_factor: np.ndarray  # (7,) factor on rate-triggered start probabilities per weekday
 
 
 class Rules(NamedTuple):

@@ -44,6 +44,7 @@ from cxsim.kernels.codes import (
     TRIGGER_RATE,
 )
 from cxsim.kernels.params import EXP_RATE
+from cxsim.kernels.week import weekday_rate
 from cxsim.rng import (
     STREAM_ARRIVAL,
     STREAM_CHOICE,
@@ -93,10 +94,12 @@ def journey_to_start(
     trigger: np.ndarray,
     onboarding: int,
     journey_rate: np.ndarray,
+    day_factor: float,
 ) -> int:
     """The journey person ``i`` starts today, or -1: a customer not on a journey starts the
     ``onboarding`` journey if acquired since the last day, else the first rate-triggered journey
-    (``trigger``) whose daily draw falls under the segment's ``journey_rate``."""
+    (``trigger``) whose daily draw falls under the segment's ``journey_rate`` times today's
+    weekday factor ``day_factor`` (:func:`~cxsim.kernels.week.weekday_rate`)."""
     if status != CUSTOMER or journey >= 0:
         return -1
     if pending_onboarding:
@@ -104,7 +107,7 @@ def journey_to_start(
     for j in range(trigger.shape[0]):
         if trigger[j] != TRIGGER_RATE:
             continue
-        if uniform(seed, STREAM_TRIGGER, i, day, j) < journey_rate[segment, j]:
+        if uniform(seed, STREAM_TRIGGER, i, day, j) < weekday_rate(journey_rate[segment, j], day_factor):
             return j
     return -1
 
@@ -164,26 +167,30 @@ def profile_minute(u: float, edges: np.ndarray, cum: np.ndarray, n: int) -> floa
 @njit(cache=True, inline="always")
 def touchpoint_arrival(
     tp: int,
-    open_min: np.ndarray,
-    close_min: np.ndarray,
+    wd: int,
+    open_wd: np.ndarray,
+    close_wd: np.ndarray,
     prof_n: np.ndarray,
-    edges: np.ndarray,
-    cum: np.ndarray,
+    edges_wd: np.ndarray,
+    cum_wd: np.ndarray,
     u: float,
 ) -> float:
-    """Arrival minute at touchpoint ``tp``: from its arrival profile (``prof_n[tp]`` intervals,
-    see :func:`profile_minute`) or, without one, uniform within its opening hours."""
+    """Arrival minute at touchpoint ``tp`` on weekday ``wd``: from its arrival profile cut to that
+    day's hours (``prof_n[tp]`` intervals, see :func:`profile_minute`) or, without one, uniform
+    within that day's opening hours."""
     if prof_n[tp] == 0:
-        return arrival_minute(open_min[tp], close_min[tp], u)
-    return profile_minute(u, edges[tp], cum[tp], prof_n[tp])
+        return arrival_minute(open_wd[tp, wd], close_wd[tp, wd], u)
+    return profile_minute(u, edges_wd[tp, wd], cum_wd[tp, wd], prof_n[tp])
 
 
 @njit(cache=True)
-def _pick(tps: np.ndarray, ntp: int, pref: np.ndarray, tp_channel: np.ndarray, exclude: int, u: float) -> int:
+def _pick(
+    tps: np.ndarray, ntp: int, pref: np.ndarray, tp_channel: np.ndarray, open_today: np.ndarray, exclude: int, u: float
+) -> int:
     total = 0.0
     for n in range(ntp):
         t = tps[n]
-        if t != exclude:
+        if t != exclude and open_today[t]:
             total += pref[tp_channel[t]]
     if total <= 0.0:
         return -1
@@ -192,7 +199,7 @@ def _pick(tps: np.ndarray, ntp: int, pref: np.ndarray, tp_channel: np.ndarray, e
     last = -1
     for n in range(ntp):
         t = tps[n]
-        if t == exclude:
+        if t == exclude or not open_today[t]:
             continue
         w = pref[tp_channel[t]]
         if w <= 0.0:
@@ -210,24 +217,27 @@ def choose_touchpoint(
     ntp: int,
     pref: np.ndarray,
     tp_channel: np.ndarray,
+    open_today: np.ndarray,
     last_tp: int,
     retrying: bool,
     u_switch: float,
     u_choice: float,
     p_switch: float,
 ) -> int:
-    """Touchpoint for a step: a retry stays where it was unless the customer switches channel
-    (probability ``p_switch``, among the step's other touchpoints); otherwise the choice is
-    proportional to the segment's preference for each touchpoint's channel."""
-    if retrying and last_tp >= 0:
+    """Touchpoint for a step among those open today (``open_today``, by touchpoint): a retry stays
+    where it was unless the customer switches channel (probability ``p_switch``, among the step's
+    other open touchpoints) or that touchpoint is closed today; otherwise the choice is
+    proportional to the segment's preference for each touchpoint's channel. -1 when no open
+    touchpoint has a preferred channel (see :func:`~cxsim.kernels.week.step_is_open`)."""
+    if retrying and last_tp >= 0 and open_today[last_tp]:
         if ntp > 1 and u_switch < p_switch:
-            t = _pick(tps, ntp, pref, tp_channel, last_tp, u_choice)
+            t = _pick(tps, ntp, pref, tp_channel, open_today, last_tp, u_choice)
             if t >= 0:
                 return t
         for n in range(ntp):
             if tps[n] == last_tp:
                 return last_tp
-    return _pick(tps, ntp, pref, tp_channel, -1, u_choice)
+    return _pick(tps, ntp, pref, tp_channel, open_today, -1, u_choice)
 
 
 @njit(cache=True)
@@ -259,6 +269,8 @@ def plan_visit(
     seed: int,
     i: int,
     day: int,
+    wd: int,
+    open_today: np.ndarray,
     last_tp: int,
     last_channel: int,
     retrying: bool,
@@ -267,11 +279,11 @@ def plan_visit(
     preference: np.ndarray,
     patience_mean: np.ndarray,
     tp_channel: np.ndarray,
-    tp_open: np.ndarray,
-    tp_close: np.ndarray,
+    tp_open_wd: np.ndarray,
+    tp_close_wd: np.ndarray,
     tp_prof_n: np.ndarray,
-    tp_prof_edges: np.ndarray,
-    tp_prof_cum: np.ndarray,
+    tp_prof_edges_wd: np.ndarray,
+    tp_prof_cum_wd: np.ndarray,
     tp_dist: np.ndarray,
     tp_mean: np.ndarray,
     tp_cv: np.ndarray,
@@ -279,8 +291,10 @@ def plan_visit(
     p_switch: float,
     silo_time: float,
 ) -> tuple[int, bool, float, float, float]:
-    """Where and when person ``i`` makes today's contact for a step offering ``step_tps`` (the
-    first ``step_n_tps``); ``preference`` and ``patience_mean`` (by touchpoint) are their segment's.
+    """Where and when person ``i`` makes today's contact (weekday ``wd``; ``open_today`` by
+    touchpoint, see :func:`~cxsim.kernels.week.open_today`) for a step offering ``step_tps`` (the
+    first ``step_n_tps``, one of them open: :func:`~cxsim.kernels.week.step_is_open`);
+    ``preference`` and ``patience_mean`` (by touchpoint) are their segment's.
 
     Returns:
         ``(touchpoint, switched, arrival, service, patience)``: ``switched`` is a channel switch
@@ -291,6 +305,7 @@ def plan_visit(
         step_n_tps,
         preference,
         tp_channel,
+        open_today,
         last_tp,
         retrying,
         uniform(seed, STREAM_CHOICE, i, day, 0),
@@ -299,7 +314,9 @@ def plan_visit(
     )
     switched = channel_switched(last_channel, tp_channel[tp], shared_context)
     u_arrival = uniform(seed, STREAM_ARRIVAL, i, day, 0)
-    arrival = touchpoint_arrival(tp, tp_open, tp_close, tp_prof_n, tp_prof_edges, tp_prof_cum, u_arrival)
+    arrival = touchpoint_arrival(
+        tp, wd, tp_open_wd, tp_close_wd, tp_prof_n, tp_prof_edges_wd, tp_prof_cum_wd, u_arrival
+    )
     factor = silo_time if switched else 1.0
     service = service_time(tp_dist[tp], tp_mean[tp], tp_cv[tp], seed, i, day, factor)
     patience = exponential(seed, STREAM_PATIENCE, i, day, 0, patience_mean[tp])

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from cxsim.kernels.week import weekday
+
 __all__ = [
     "Staffing",
     "StaffingRule",
@@ -139,7 +141,8 @@ def plan_cycle(
 
     Args:
         rule: the touchpoint's policy.
-        lengths: minutes of each interval (K,).
+        lengths: minutes of each interval (K,), or of each interval on each day of the cycle
+            (cycle_days, K) when some days are shorter (0: closed then; no servers).
         share: the arrival profile's share of a day's arrivals in each interval (K,), sum 1.
         arrivals: arrivals counted by day and interval, (days + 1, K); rows of days before
             ``start_day`` are read, nothing else.
@@ -149,7 +152,8 @@ def plan_cycle(
     Returns:
         ``(cycle_days, K)`` integer servers.
     """
-    cycle, k_n = rule.cycle_days, lengths.shape[0]
+    cycle, k_n = rule.cycle_days, lengths.shape[-1]
+    per_day = np.broadcast_to(lengths, (cycle, k_n))
     plan = np.zeros((cycle, k_n), dtype=np.int64)
     initial = rule.initial_per_1000 * customers0 / 1000.0 * share
     for o in range(cycle):
@@ -158,13 +162,18 @@ def plan_cycle(
         forecast = arrivals[past].mean(axis=0) if past else initial
         need = np.empty(k_n, dtype=np.int64)
         for k in range(k_n):
-            load = float(forecast[k]) / float(lengths[k]) * rule.mean_service  # Erlangs
+            if per_day[o, k] <= 0:
+                need[k] = 0  # closed during this interval that day
+                continue
+            load = float(forecast[k]) / float(per_day[o, k]) * rule.mean_service  # Erlangs
             n = servers_for_level(load, rule.mean_service, rule.target_min, rule.target_share)
             n = max(n, math.ceil(load / rule.max_occupancy - 1e-9), rule.min_servers)
             need[k] = n
         block = rule.block_intervals if rule.block_intervals > 0 else k_n
         for b in range(0, k_n, block):
-            plan[o, b : b + block] = need[b : b + block].max()
+            open_part = per_day[o, b : b + block] > 0
+            if open_part.any():
+                plan[o, b : b + block] = np.where(open_part, need[b : b + block].max(), 0)
     return plan
 
 
@@ -172,41 +181,33 @@ class Staffing:
     """Today's servers of every staffed touchpoint, and the run's interval counts.
 
     Both engines call :meth:`schedule` at the start of a day's service (the planner plans a new
-    cycle when one starts) and :meth:`record` after it. ``arrivals`` etc. are by day (row 0
-    unused), touchpoint and interval.
+    cycle when one starts) and :meth:`record` after it. ``counts``, ``minutes`` and ``servers`` are
+    by day (row 0 unused), touchpoint and interval of the touchpoint's grid; ``server_min`` by day
+    and touchpoint. On a weekday with other opening hours (``journey.touchpoints.*.open_by_weekday``)
+    the grid's intervals are cut to them: servers outside the day's hours are 0.
     """
 
-    def __init__(self, spec: object, customers0: int) -> None:
+    def __init__(self, spec: Any, customers0: int) -> None:
         s = spec
-        self.n_tp = int(s.tp_staffed.shape[0])  # type: ignore[attr-defined]
-        self.staffed = s.tp_staffed  # type: ignore[attr-defined]
-        self.int_n = s.tp_int_n  # type: ignore[attr-defined]
-        self.int_edges = s.tp_int_edges  # type: ignore[attr-defined]
-        self.target_min = s.tp_target_min  # type: ignore[attr-defined]
-        self.rules: dict[int, StaffingRule] = dict(s.tp_staffing_rules)  # type: ignore[attr-defined]
+        self.spec = s
+        self.n_tp = int(s.tp_staffed.shape[0])
+        self.staffed = s.tp_staffed
+        self.int_n = s.tp_int_n
+        self.int_edges = s.tp_int_edges
+        self.target_min = s.tp_target_min
+        self.rules: dict[int, StaffingRule] = dict(s.tp_staffing_rules)
         self.customers0 = int(customers0)
-        days, width = int(s.days), int(self.int_edges.shape[1]) - 1  # type: ignore[attr-defined]
-        self.counts = np.zeros((days + 1, self.n_tp, max(width, 1), 3), dtype=np.int64)
-        self.minutes = np.zeros((days + 1, self.n_tp, max(width, 1), 2))
-        self.servers = np.zeros((days + 1, self.n_tp, max(width, 1)), dtype=np.int64)
+        days, width = int(s.days), max(int(self.int_edges.shape[1]) - 1, 1)
+        self.counts = np.zeros((days + 1, self.n_tp, width, 3), dtype=np.int64)
+        self.minutes = np.zeros((days + 1, self.n_tp, width, 2))
+        self.servers = np.zeros((days + 1, self.n_tp, width), dtype=np.int64)
         self.server_min = np.zeros((days + 1, self.n_tp))
-        self._hours = s.tp_close - s.tp_open  # type: ignore[attr-defined]
-        self._lengths = [np.diff(self.int_edges[t, : self.int_n[t] + 1]) for t in range(self.n_tp)]
-        self._share = s.tp_int_share  # type: ignore[attr-defined]
+        self._hours = s.tp_close - s.tp_open
         self._plans: dict[int, tuple[int, np.ndarray]] = {}
-        # fixed policy: the spec's schedule, every day
-        self._n0 = s.tp_sched_n.copy()  # type: ignore[attr-defined]
-        self._edges0 = s.tp_sched_edges  # type: ignore[attr-defined]
-        self._sched0 = s.tp_sched  # type: ignore[attr-defined]
-        self._server_min0 = s.tp_server_min  # type: ignore[attr-defined]
-        self._fixed_servers = s.tp_servers  # type: ignore[attr-defined]
-        width_s = max(int(self._edges0.shape[1]), width, 1)
+        width_s = max(int(s.tp_sched_edges_wd.shape[2]), width, 1)
+        self._n = np.zeros(self.n_tp, dtype=np.int64)
         self._edges = np.zeros((self.n_tp, width_s))
         self._sched = np.zeros((self.n_tp, width_s), dtype=np.int64)
-        self._n = self._n0.copy()
-        for t in range(self.n_tp):
-            self._edges[t, : self._n0[t]] = self._edges0[t, : self._n0[t]]
-            self._sched[t, : self._n0[t]] = self._sched0[t, : self._n0[t]]
         self.day = 0
 
     @property
@@ -214,42 +215,58 @@ class Staffing:
         """True when some touchpoint is planned to a service level."""
         return bool(self.rules)
 
+    def lengths(self, t: int, day: int) -> np.ndarray:
+        """Minutes of each interval of touchpoint ``t``'s grid that are inside ``day``'s hours."""
+        s = self.spec
+        wd = weekday(s.start_weekday, day)
+        k_n = int(self.int_n[t])
+        clipped = np.clip(self.int_edges[t, : k_n + 1], s.tp_open_wd[t, wd], s.tp_close_wd[t, wd])
+        return np.diff(clipped)
+
     def schedule(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(intervals, interval starts, servers)`` per touchpoint for ``day`` (a 0 count of
-        intervals: the touchpoint's fixed ``servers`` all day), as the queues take them."""
+        """``(intervals, interval starts, servers)`` per touchpoint for ``day``, as the queues take
+        them (0 intervals: the touchpoint's fixed ``servers`` all day)."""
+        s = self.spec
         self.day = day
-        for t, rule in self.rules.items():
-            start, plan = self._plans.get(t, (0, np.zeros((0, 0), dtype=np.int64)))
-            if not start <= day < start + plan.shape[0]:
-                first = day - (day - 1) % rule.cycle_days  # the planning point of day's cycle
-                arr = self.counts[:, t, : self.int_n[t], 0]
-                plan = plan_cycle(rule, self._lengths[t], self._share[t, : self.int_n[t]], arr, first, self.customers0)
-                self._plans[t] = (first, plan)
-                start = first
-            k_n = int(self.int_n[t])
-            self._n[t] = k_n
-            self._edges[t, :k_n] = self.int_edges[t, :k_n]
-            self._sched[t, :k_n] = plan[day - start]
+        wd = weekday(s.start_weekday, day)
         for t in range(self.n_tp):
             if not self.staffed[t]:
                 continue
             k_n = int(self.int_n[t])
-            if self._n[t] > 0:
-                self.servers[day, t, :k_n] = _on_duty(
-                    self._edges[t, : self._n[t]], self._sched[t, : self._n[t]], self.int_edges[t, :k_n]
-                )
-                if t in self.rules:
-                    self.server_min[day, t] = float(np.sum(self._sched[t, :k_n] * self._lengths[t]))
-                else:
-                    self.server_min[day, t] = self._server_min0[t]
-            else:
-                self.servers[day, t, :k_n] = self._fixed_servers[t]
-                self.server_min[day, t] = self._server_min0[t]
+            grid = self.int_edges[t, : k_n + 1]
+            rule = self.rules.get(t)
+            if rule is None:  # fixed: the weekday's schedule, or `servers` all day
+                n = int(s.tp_sched_n_wd[t, wd]) if s.tp_sched_n[t] > 0 else 0
+                self._n[t] = n
+                self._edges[t, :n] = s.tp_sched_edges_wd[t, wd, :n]
+                self._sched[t, :n] = s.tp_sched_wd[t, wd, :n]
+                self.server_min[day, t] = s.tp_server_min_wd[t, wd]
+                inside = self.lengths(t, day) > 0
+                on = _on_duty(self._edges[t, :n], self._sched[t, :n], grid[:-1]) if n else s.tp_servers[t]
+                self.servers[day, t, :k_n] = np.where(inside, on, 0)
+                continue
+            start, plan = self._plans.get(t, (0, np.zeros((0, 0), dtype=np.int64)))
+            if not start <= day < start + plan.shape[0]:
+                start = day - (day - 1) % rule.cycle_days  # the planning point of day's cycle
+                lengths = np.array([self.lengths(t, start + o) for o in range(rule.cycle_days)])
+                arrivals = self.counts[:, t, :k_n, 0]
+                share = s.tp_int_share[t, :k_n]
+                plan = plan_cycle(rule, lengths, share, arrivals, start, self.customers0)
+                self._plans[t] = (start, plan)
+            today = plan[day - start]
+            lengths = self.lengths(t, day)
+            inside = lengths > 0
+            n = int(inside.sum())
+            self._n[t] = n
+            self._edges[t, :n] = np.maximum(grid[:-1], s.tp_open_wd[t, wd])[inside]
+            self._sched[t, :n] = today[inside]
+            self.servers[day, t, :k_n] = np.where(inside, today, 0)
+            self.server_min[day, t] = float(np.sum(today * lengths))
         return self._n, self._edges, self._sched
 
     def server_days(self, day: int) -> np.ndarray:
         """Server time on duty on ``day`` per touchpoint, in opening days of the touchpoint's
-        hours (× ``staff_cost_per_server_day`` = the day's staff cost)."""
+        default hours (x ``staff_cost_per_server_day`` = the day's staff cost)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self._hours > 0, self.server_min[day] / self._hours, 0.0)
 
@@ -264,18 +281,9 @@ class Staffing:
     ) -> None:
         """Count ``day``'s contacts (the day's visit arrays, person-index order) into the grid."""
         count_intervals(
-            tp,
-            arrival,
-            wait,
-            abandoned,
-            service,
-            self.staffed,
-            self.int_n,
-            self.int_edges,
-            self.target_min,
-            self.counts[day],
-            self.minutes[day],
-        )
+            tp, arrival, wait, abandoned, service, self.staffed, self.int_n, self.int_edges, self.target_min,
+            self.counts[day], self.minutes[day],
+        )  # fmt: skip
 
 
 def _on_duty(starts: np.ndarray, servers: np.ndarray, grid: np.ndarray) -> np.ndarray:

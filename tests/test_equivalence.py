@@ -41,6 +41,13 @@ CASES = {
     ],
     "mean_memory_all_talk": ["behaviour.memory.rule=mean", "wom.talkers=all_customers", "wom.p_talk_promoter=0.05"],
     "linear_memory": ["behaviour.memory.rule=linear", "behaviour.memory.end_weight=-0.1"],
+    # scheduled journeys: a monthly statement (after support in the journey order) and a weekly
+    # two-step check that often finds its customers busy and skips to the next week
+    "periodic": [
+        "+journey.journeys.statement={trigger:periodic,period_days:30,steps:{read:{touchpoints:[app,contact_centre]}}}",
+        "+journey.journeys.check={trigger:periodic,period_days:7,steps:{ask:{touchpoints:[contact_centre,branch],"
+        "on_resolved:confirm},confirm:{touchpoints:[app,branch],delay_days:3}}}",
+    ],
 }
 
 
@@ -79,6 +86,9 @@ def test_cases_exercise_what_they_claim() -> None:
     assert churn.summary["churn_rate_annual"] > 1.0
     quiet = cxsim.simulate(cxsim.load_config(BASE + CASES["no_wom"]))
     assert quiet.daily["wom_positive"].sum() == 0 and quiet.summary["acquired_referral_total"] == 0
+    periodic = cxsim.simulate(cxsim.load_config(BASE + CASES["periodic"])).steps.groupby(["journey", "step"])
+    periodic = periodic.visits.sum()
+    assert periodic["statement", "read"] > 0.5 * 3000 * 0.5 and periodic["check", "confirm"] > 1000  # both scheduled
 
 
 _THREADS_SCRIPT = """

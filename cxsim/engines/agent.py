@@ -94,6 +94,7 @@ class Person(mesa.Agent):
             spec.journey_trigger,
             spec.onboarding_journey,
             spec.journey_rate,
+            spec.journey_period,
         )
         if j < 0:
             return

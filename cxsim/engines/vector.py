@@ -172,12 +172,13 @@ def _start_journeys(seed: int, day: int, p: People, journeys: Journeys, segments
     first_step = journeys.first_step
     onboarding = journeys.onboarding
     journey_rate = segments.journey_rate
+    period = journeys.period
     started = 0
     for i in prange(status.shape[0]):
         if status[i] != CUSTOMER:
             continue  # as the agent engine, visit customers only
         j = journey_to_start(
-            seed, i, day, status[i], journey[i], segment[i], pending[i], trigger, onboarding, journey_rate
+            seed, i, day, status[i], journey[i], segment[i], pending[i], trigger, onboarding, journey_rate, period
         )
         if j < 0:
             continue

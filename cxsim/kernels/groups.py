@@ -86,6 +86,7 @@ class Journeys(NamedTuple):
     trigger: np.ndarray  # (J,) TRIGGER_* code
     first_step: np.ndarray  # (J,) global step index
     onboarding: int  # the acquisition-triggered journey, -1 if none
+    period: np.ndarray  # (J,) days between starts of a periodic journey, 0 for the others
 
 
 class Rules(NamedTuple):

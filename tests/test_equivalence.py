@@ -48,6 +48,9 @@ CASES = {
         "+journey.journeys.check={trigger:periodic,period_days:7,steps:{ask:{touchpoints:[contact_centre,branch],"
         "on_resolved:confirm},confirm:{touchpoints:[app,branch],delay_days:3}}}",
     ],
+    # the other industries, each a small market: a yearly renewal (telecom) and a stay every 90 days (hotel)
+    "example_telecom": ["+example=telecom"],
+    "example_hotel": ["+example=hotel"],
 }
 
 

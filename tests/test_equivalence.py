@@ -98,7 +98,8 @@ _THREADS_SCRIPT = """
 import sys, numba, pandas as pd, cxsim
 from cxsim.engines.vector import VectorModel
 from cxsim.spec import compile_spec
-spec = compile_spec(cxsim.load_config(["population.size=20000", "simulation.days=40", "simulation.warmup_days=0"]))
+base = ["population.size=20000", "simulation.days=40", "simulation.warmup_days=0"]
+spec = compile_spec(cxsim.load_config([*sys.argv[3:], *base]))
 model = VectorModel(spec=spec, threads=numba.get_num_threads())  # every thread, whatever the size
 assert model.threads == int(sys.argv[2]), (model.threads, sys.argv[2])
 for _ in range(40):
@@ -108,12 +109,14 @@ pd.DataFrame(model.history).to_parquet(sys.argv[1])
 
 
 @pytest.mark.slow
-def test_vector_identical_at_any_thread_count(tmp_path: pytest.TempPathFactory) -> None:
-    """The vector engine gives bit-identical results with 1 and 2 numba threads."""
+@pytest.mark.parametrize("overrides", [[], ["+example=telecom"]], ids=["bank", "telecom_periodic"])
+def test_vector_identical_at_any_thread_count(tmp_path: pytest.TempPathFactory, overrides: list[str]) -> None:
+    """The vector engine gives bit-identical results with 1 and 2 numba threads (also with a periodic journey)."""
     frames = []
     for threads in ("1", "2"):
         out = tmp_path / f"daily_{threads}.parquet"  # type: ignore[operator]
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
-        subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, str(out), threads], check=True, env=env, timeout=600)
+        cmd = [sys.executable, "-c", _THREADS_SCRIPT, str(out), threads, *overrides]
+        subprocess.run(cmd, check=True, env=env, timeout=600)
         frames.append(pd.read_parquet(out))
     pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)

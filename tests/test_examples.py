@@ -79,6 +79,7 @@ def test_an_unknown_example_is_refused(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_run_example_through_the_cli(name: str, tmp_path: Path) -> None:
     out = _cli(["run", f"+example={name}", *SMALL, "simulation.days=30"], tmp_path)

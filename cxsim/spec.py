@@ -24,6 +24,7 @@ from cxsim.kernels.codes import (
     NEXT_GIVE_UP,
     NEXT_RETRY,
     TRIGGER_ACQUISITION,
+    TRIGGER_PERIODIC,
     TRIGGER_RATE,
 )
 from cxsim.kernels.groups import Journeys, Market, Rules, Segments, Steps, Touchpoints
@@ -49,7 +50,7 @@ NETWORK_BARABASI_ALBERT = 2
 _KANO = {"must_be": KANO_MUST_BE, "one_dimensional": KANO_ONE_DIMENSIONAL, "attractive": KANO_ATTRACTIVE}
 _MEMORY = {"peak_end": MEMORY_PEAK_END, "mean": MEMORY_MEAN, "linear": MEMORY_LINEAR}
 _DIST = {"exponential": DIST_EXPONENTIAL, "lognormal": DIST_LOGNORMAL, "fixed": DIST_FIXED}
-_TRIGGER = {"acquisition": TRIGGER_ACQUISITION, "rate": TRIGGER_RATE}
+_TRIGGER = {"acquisition": TRIGGER_ACQUISITION, "rate": TRIGGER_RATE, "periodic": TRIGGER_PERIODIC}
 _NETWORK = {
     "complete": NETWORK_COMPLETE,
     "watts_strogatz": NETWORK_WATTS_STROGATZ,
@@ -128,6 +129,7 @@ class ModelSpec:
     # journeys and steps (steps of all journeys in one global index)
     journey_names: tuple[str, ...]
     journey_trigger: np.ndarray  # (J,)
+    journey_period: np.ndarray  # (J,) days between starts of a periodic journey, 0 for the others
     journey_first_step: np.ndarray  # (J,)
     onboarding_journey: int  # index of the acquisition-triggered journey, -1 if none
     step_names: tuple[str, ...]  # "journey.step"
@@ -237,6 +239,7 @@ class ModelSpec:
             first_step=self.journey_first_step,
             onboarding=self.onboarding_journey,
             weekday_factor=self.weekday_factor,
+            period=self.journey_period,
         )
 
     @cached_property
@@ -541,6 +544,7 @@ def _journey_fields(jny: Any) -> dict[str, Any]:
     return {
         "journey_names": j_names,
         "journey_trigger": triggers,
+        "journey_period": np.array([j.period_days for j in journeys], dtype=np.int64),
         "journey_first_step": np.array(first_step, dtype=np.int64),
         "onboarding_journey": onboarding[0] if onboarding else -1,
         "step_names": tuple(step_names),

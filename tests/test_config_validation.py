@@ -28,6 +28,8 @@ TP = "journey.touchpoints"
 SEG = "population.segments.mass"
 SUPPORT = "journey.journeys.support.steps.resolve"
 BEH = "behaviour"
+# a journey that is no longer rate-triggered takes no daily rates
+NO_SUPPORT_RATES = [f"~population.segments.{s}.journey_rates.support" for s in ("mass", "affluent")]
 
 
 def case(
@@ -317,6 +319,25 @@ CASES = [
         ["wom=mean_field", "population.size=3", "acquisition.q_wom=5"],
         "acquisition.q_wom",
         "2.5",
+    ),
+    # ---- periodic journeys (trigger: periodic) ---------------------------------------------
+    case(
+        "period_days=0",
+        ["journey.journeys.support.trigger=periodic", "journey.journeys.support.period_days=0", *NO_SUPPORT_RATES],
+        "journey.journeys.support.period_days",
+        "at least 1 day, got 0",
+    ),
+    case(
+        "period_days-missing",
+        ["journey.journeys.support.trigger=periodic", *NO_SUPPORT_RATES],
+        "journey.journeys.support.period_days",
+        "at least 1 day, got 0",
+    ),
+    case(
+        "period_days-on-a-rate-journey",
+        ["journey.journeys.support.period_days=30"],
+        "journey.journeys.support.period_days",
+        "trigger: periodic",
     ),
     # ---- economics and simulation ---------------------------------------------------------
     case(

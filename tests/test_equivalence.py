@@ -53,6 +53,8 @@ CASES = {
         "behaviour.p_switch_channel=0.6",
     ],
     "saturday_profile_shifts": [
+        "journey.touchpoints.contact_centre.staffing.policy=fixed",  # fixed shifts, not the planned default
+        "journey.touchpoints.branch.staffing.policy=fixed",
         "journey.touchpoints.contact_centre.server_schedule=[1,2,3,3,1,2,3,2,1,1]",
         "journey.touchpoints.contact_centre.open_by_weekday=[480,480,480,480,480,510,600]",
         "journey.touchpoints.contact_centre.close_by_weekday=[1080,1080,1080,1080,1080,750,840]",
@@ -63,6 +65,16 @@ CASES = {
         "population.segments.mass.journey_rates.support=0.03",
         "population.segments.affluent.journey_rates.support=0.03",
     ],
+    # scheduled journeys: a monthly statement (after support in the journey order) and a weekly
+    # two-step check that often finds its customers busy and skips to the next week
+    "periodic": [
+        "+journey.journeys.statement={trigger:periodic,period_days:30,steps:{read:{touchpoints:[app,contact_centre]}}}",
+        "+journey.journeys.check={trigger:periodic,period_days:7,steps:{ask:{touchpoints:[contact_centre,branch],"
+        "on_resolved:confirm},confirm:{touchpoints:[app,branch],delay_days:3}}}",
+    ],
+    # the other industries, each a small market: a yearly renewal (telecom) and a stay every 90 days (hotel)
+    "example_telecom": ["+example=telecom"],
+    "example_hotel": ["+example=hotel"],
 }
 
 
@@ -106,13 +118,17 @@ def test_cases_exercise_what_they_claim() -> None:
     assert (closed["visits_postponed"][closed["day"] % 7 != 6] == 0).all()
     shifts = cxsim.simulate(cxsim.load_config(BASE + CASES["saturday_profile_shifts"]))
     assert shifts.summary["abandonment_rate"] > 0.05  # short, busy Saturdays: the queues are really exercised
+    periodic = cxsim.simulate(cxsim.load_config(BASE + CASES["periodic"])).steps.groupby(["journey", "step"])
+    periodic = periodic.visits.sum()
+    assert periodic["statement", "read"] > 0.5 * 3000 * 0.5 and periodic["check", "confirm"] > 1000  # both scheduled
 
 
 _THREADS_SCRIPT = """
 import sys, numba, pandas as pd, cxsim
 from cxsim.engines.vector import VectorModel
 from cxsim.spec import compile_spec
-spec = compile_spec(cxsim.load_config(["population.size=20000", "simulation.days=40", "simulation.warmup_days=0"]))
+base = ["population.size=20000", "simulation.days=40", "simulation.warmup_days=0"]
+spec = compile_spec(cxsim.load_config([*sys.argv[3:], *base]))
 model = VectorModel(spec=spec, threads=numba.get_num_threads())  # every thread, whatever the size
 assert model.threads == int(sys.argv[2]), (model.threads, sys.argv[2])
 for _ in range(40):
@@ -122,12 +138,14 @@ pd.DataFrame(model.history).to_parquet(sys.argv[1])
 
 
 @pytest.mark.slow
-def test_vector_identical_at_any_thread_count(tmp_path: pytest.TempPathFactory) -> None:
-    """The vector engine gives bit-identical results with 1 and 2 numba threads."""
+@pytest.mark.parametrize("overrides", [[], ["+example=telecom"]], ids=["bank", "telecom_periodic"])
+def test_vector_identical_at_any_thread_count(tmp_path: pytest.TempPathFactory, overrides: list[str]) -> None:
+    """The vector engine gives bit-identical results with 1 and 2 numba threads (also with a periodic journey)."""
     frames = []
     for threads in ("1", "2"):
         out = tmp_path / f"daily_{threads}.parquet"  # type: ignore[operator]
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
-        subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, str(out), threads], check=True, env=env, timeout=600)
+        cmd = [sys.executable, "-c", _THREADS_SCRIPT, str(out), threads, *overrides]
+        subprocess.run(cmd, check=True, env=env, timeout=600)
         frames.append(pd.read_parquet(out))
     pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)

@@ -84,6 +84,7 @@ class ServiceDist(Enum):
 class TriggerKind(Enum):
     acquisition = "acquisition"  # started the day after a prospect becomes a customer
     rate = "rate"  # started by active customers at a per-segment daily rate
+    periodic = "periodic"  # started every period_days on a per-person day (a bill, a renewal, a stay)
 
 
 class Talkers(Enum):
@@ -196,7 +197,11 @@ class StepConfig:
 
 @dataclass
 class JourneyTypeConfig:
-    trigger: TriggerKind = TriggerKind.rate  # acquisition (onboarding, at most one) or rate
+    trigger: TriggerKind = TriggerKind.rate  # acquisition (onboarding, at most one), rate or periodic
+    # periodic: a customer starts the journey on days where (day + phase) % period_days == 0, phase a
+    # keyed draw per person in [0, period_days); due while on another journey, it is skipped until the
+    # next due day. Must be set (from 1) for trigger periodic and left 0 for the other triggers.
+    period_days: int = 0  # days between starts of a periodic journey (from 1; 0 for the other triggers), ≥ 0
     steps: dict[str, StepConfig] = field(default_factory=dict)  # in order; the first is where the journey starts
 
 

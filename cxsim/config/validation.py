@@ -31,6 +31,7 @@ LIMITS: dict[str, int] = {
     "behaviour.max_contacts": 1_000,  # per journey step
     "behaviour.retry_delay_days": 36_500,
     "delay_days": 36_500,  # per journey step
+    "period_days": 36_500,  # per periodic journey: once a century
     "compare.replications": 100_000,
     "compare.max_replications": 100_000,
     "compare.horizon_days": 36_500,
@@ -194,6 +195,7 @@ def _limits(c: _Checker, cfg: Any) -> None:
     for tname, tp in cfg.journey.touchpoints.items():
         c.at_most(f"journey.touchpoints.{tname}.servers", tp.servers, LIMITS["servers"])
     for jname, jt in cfg.journey.journeys.items():
+        c.at_most(f"journey.journeys.{jname}.period_days", jt.period_days, LIMITS["period_days"])
         for sname, st in jt.steps.items():
             c.at_most(f"journey.journeys.{jname}.steps.{sname}.delay_days", st.delay_days, LIMITS["delay_days"], 1)
 
@@ -324,6 +326,7 @@ def _journey(c: _Checker, cfg: Any) -> None:
     if len(onboarding) > 1:
         c.fail("journey.journeys", f"at most one journey can have trigger: acquisition, got {onboarding}")
     for jname, jt in jny.journeys.items():
+        _period(c, f"journey.journeys.{jname}", jt)
         _steps(c, cfg, jname, jt)
     factors = list(jny.weekday_factors)
     if _weekly(c, "journey.weekday_factors", factors) and any(f < 0 for f in factors):
@@ -396,6 +399,26 @@ def _week_hours(c: _Checker, key: str, tp: Any) -> None:
     ]
     if empty:
         c.fail(f"{key}.arrival_profile", f"gives no weight inside the opening hours on {', '.join(empty)}")
+
+
+def _period(c: _Checker, key: str, jt: Any) -> None:
+    """``period_days``: at least 1 for a periodic journey, 0 for the others (a period there would be ignored)."""
+    if not c.number(f"{key}.period_days", jt.period_days):
+        return
+    if _name(jt.trigger) == "periodic":
+        if jt.period_days < 1:
+            c.fail(
+                f"{key}.period_days",
+                f"a periodic journey (trigger: periodic) needs a period of at least 1 day, got {jt.period_days!r}",
+            )
+    elif jt.period_days < 0:
+        c.fail(f"{key}.period_days", f"must be >= 0, got {jt.period_days!r}")
+    elif jt.period_days != 0:
+        c.fail(
+            f"{key}.period_days",
+            f"only a periodic journey has a period (this one has trigger: {_name(jt.trigger)}); "
+            f"set trigger: periodic or remove period_days, got {jt.period_days!r}",
+        )
 
 
 def _profile(c: _Checker, key: str, tp: Any) -> None:

@@ -96,6 +96,7 @@ class Person(mesa.Agent):
             spec.onboarding_journey,
             spec.journey_rate,
             spec.weekday_factor[m.weekday],
+            spec.journey_period,
         )
         if j < 0:
             return

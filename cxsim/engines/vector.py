@@ -175,12 +175,24 @@ def _start_journeys(seed: int, day: int, wd: int, p: People, journeys: Journeys,
     onboarding = journeys.onboarding
     journey_rate = segments.journey_rate
     day_factor = journeys.weekday_factor[wd]
+    period = journeys.period
     started = 0
     for i in prange(status.shape[0]):
         if status[i] != CUSTOMER:
             continue  # as the agent engine, visit customers only
         j = journey_to_start(
-            seed, i, day, status[i], journey[i], segment[i], pending[i], trigger, onboarding, journey_rate, day_factor
+            seed,
+            i,
+            day,
+            status[i],
+            journey[i],
+            segment[i],
+            pending[i],
+            trigger,
+            onboarding,
+            journey_rate,
+            day_factor,
+            period,
         )
         if j < 0:
             continue

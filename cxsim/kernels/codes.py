@@ -21,6 +21,7 @@ __all__ = [
     "OUTCOME_UNRESOLVED",
     "PROSPECT",
     "TRIGGER_ACQUISITION",
+    "TRIGGER_PERIODIC",
     "TRIGGER_RATE",
     "VIA_INITIAL",
     "VIA_MARKETING",
@@ -46,6 +47,7 @@ NEXT_RETRY = -3
 # What starts a journey.
 TRIGGER_ACQUISITION = 0
 TRIGGER_RATE = 1
+TRIGGER_PERIODIC = 2
 # Service-time distributions.
 DIST_EXPONENTIAL = 0
 DIST_LOGNORMAL = 1

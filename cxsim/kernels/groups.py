@@ -94,6 +94,7 @@ class Journeys(NamedTuple):
     first_step: np.ndarray  # (J,) global step index
     onboarding: int  # the acquisition-triggered journey, -1 if none
     weekday_factor: np.ndarray  # (7,) factor on rate-triggered start probabilities per weekday
+    period: np.ndarray  # (J,) days between starts of a periodic journey, 0 for the others
 
 
 class Rules(NamedTuple):

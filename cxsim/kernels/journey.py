@@ -41,6 +41,7 @@ from cxsim.kernels.codes import (
     OUTCOME_ABANDONED,
     OUTCOME_RESOLVED,
     OUTCOME_UNRESOLVED,
+    TRIGGER_PERIODIC,
     TRIGGER_RATE,
 )
 from cxsim.kernels.params import EXP_RATE
@@ -48,6 +49,7 @@ from cxsim.kernels.week import weekday_rate
 from cxsim.rng import (
     STREAM_ARRIVAL,
     STREAM_CHOICE,
+    STREAM_INIT_PHASE,
     STREAM_PATIENCE,
     STREAM_RESOLVE,
     STREAM_SERVICE,
@@ -71,6 +73,8 @@ __all__ = [
     "journey_ends",
     "journey_to_start",
     "next_target",
+    "periodic_due",
+    "periodic_phase",
     "plan_visit",
     "profile_minute",
     "resolve_chance",
@@ -95,21 +99,44 @@ def journey_to_start(
     onboarding: int,
     journey_rate: np.ndarray,
     day_factor: float,
+    period: np.ndarray,
 ) -> int:
     """The journey person ``i`` starts today, or -1: a customer not on a journey starts the
-    ``onboarding`` journey if acquired since the last day, else the first rate-triggered journey
-    (``trigger``) whose daily draw falls under the segment's ``journey_rate`` times today's
-    weekday factor ``day_factor`` (:func:`~cxsim.kernels.week.weekday_rate`)."""
+    ``onboarding`` journey if acquired since the last day, else the first journey in order
+    (``trigger``) that is due today: a periodic one on its due day (:func:`periodic_due`,
+    ``period`` in days), a rate-triggered one when its daily draw falls under the segment's
+    ``journey_rate`` times today's weekday factor ``day_factor``
+    (:func:`~cxsim.kernels.week.weekday_rate`). A periodic journey due while the customer is busy
+    is skipped until its next due day."""
     if status != CUSTOMER or journey >= 0:
         return -1
     if pending_onboarding:
         return onboarding
     for j in range(trigger.shape[0]):
+        if trigger[j] == TRIGGER_PERIODIC:
+            if periodic_due(seed, i, day, j, period[j]):
+                return j
+            continue
         if trigger[j] != TRIGGER_RATE:
             continue
         if uniform(seed, STREAM_TRIGGER, i, day, j) < weekday_rate(journey_rate[segment, j], day_factor):
             return j
     return -1
+
+
+@njit(cache=True, inline="always")
+def periodic_phase(seed: int, i: int, j: int, period: int) -> int:
+    """Person ``i``'s day offset in ``[0, period)`` for periodic journey ``j``: one keyed draw
+    (day 0), so it never changes during a run and is shared by every design of a comparison."""
+    phase = int(uniform(seed, STREAM_INIT_PHASE, i, 0, j) * period)
+    # NOTE: u < 1 but u * period can round up to period when period is not a power of two.
+    return min(phase, period - 1)
+
+
+@njit(cache=True, inline="always")
+def periodic_due(seed: int, i: int, day: int, j: int, period: int) -> bool:
+    """Periodic journey ``j`` is due for person ``i`` on days where ``(day + phase) % period == 0``."""
+    return (day + periodic_phase(seed, i, j, period)) % period == 0
 
 
 @njit(cache=True, inline="always")

@@ -16,6 +16,7 @@ import pandas as pd
 from cxsim.kernels.groups import Totals
 from cxsim.kpis import DAILY_COLUMNS, INTEGER_COLUMNS
 from cxsim.spec import ModelSpec
+from cxsim.trace import Traces
 
 __all__ = [
     "DAILY_COLUMNS",
@@ -43,6 +44,8 @@ class SimulationResult:
         summary: end-of-run KPIs (JSON-serialisable).
         engine: the engine that produced it.
         seed: the seed used.
+        traces: the traced people's contacts, journeys, messages and status changes over every
+            simulated day (``simulation.trace``; see :mod:`cxsim.trace`), None when tracing is off.
     """
 
     daily: pd.DataFrame
@@ -51,6 +54,7 @@ class SimulationResult:
     summary: dict[str, Any] = field(default_factory=dict)
     engine: str = "agent"
     seed: int = 0
+    traces: Traces | None = None
 
 
 def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:

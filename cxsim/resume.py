@@ -115,7 +115,10 @@ class ReplicationStore:
             results = []
             for i, summary in enumerate(meta["summaries"]):
                 tables = {t: pd.read_parquet(d / f"{i}.{t}.parquet") for t in _TABLES}
-                results.append(SimulationResult(**tables, summary=summary, engine=meta["engine"], seed=int(seed)))
+                daily, tps, steps = (tables[t] for t in ("daily", "touchpoints", "steps"))  # traces are not kept
+                results.append(
+                    SimulationResult(daily, tps, steps, summary=summary, engine=meta["engine"], seed=int(seed))
+                )
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return results

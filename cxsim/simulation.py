@@ -14,6 +14,7 @@ from cxsim.engines.vector import VectorModel
 from cxsim.kernels.groups import reset_totals
 from cxsim.result import SimulationResult, daily_frame, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
+from cxsim.trace import Tracer, traced_people
 
 __all__ = ["ENGINES", "simulate"]
 
@@ -57,10 +58,16 @@ def simulate(
     if not spec.warmup_days < until <= spec.days:
         raise ConfigError([("report_days", f"must be in ({spec.warmup_days}, {spec.days}], got {report_days!r}")])
     model: AgentModel | VectorModel = AgentModel(spec=spec) if engine_name == "agent" else VectorModel(spec=spec)
+    traced = traced_people(spec.seed, spec.size, cfg.simulation.trace)
+    tracer = Tracer(spec, model.network, traced) if traced.size else None
+    if tracer is not None:
+        tracer.start(model.trace_state(traced))
     for day in tqdm(
         range(1, spec.days + 1), desc="days", unit="day", disable=None if show else True, delay=2.0, leave=False
     ):
         model.step()
+        if tracer is not None:
+            tracer.record(day, model.visits, model.talk, model.trace_state(traced))
         if day == spec.warmup_days:
             reset_totals(model.totals)  # touchpoint and step totals count the days after the warm-up only
         if day == until:
@@ -75,4 +82,5 @@ def simulate(
         summary=summarise(reported, daily[daily["day"] <= until], tps),
         engine=engine_name,
         seed=spec.seed,
+        traces=None if tracer is None else tracer.tables(),
     )

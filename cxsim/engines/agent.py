@@ -23,11 +23,12 @@ from cxsim.kernels import journey as jk
 from cxsim.kernels import population, tallies, wom
 from cxsim.kernels.behaviour import nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
-from cxsim.kernels.groups import Visits, new_totals
+from cxsim.kernels.groups import Visits, new_totals, new_visits
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import add_simpy_queue, add_simpy_shift_queue
 from cxsim.spec import ModelSpec, compile_spec
+from cxsim.trace import TraceState
 
 __all__ = ["AgentModel", "Person"]
 
@@ -319,11 +320,26 @@ class AgentModel(mesa.Model):
         self._neg = np.zeros(spec.size, dtype=np.int64)
         self._heard_pos = np.zeros(spec.size, dtype=np.int64)
         self._heard_neg = np.zeros(spec.size, dtype=np.int64)
+        self.talk = np.zeros(spec.size, dtype=np.int8)  # the last day's word of mouth per person
+        self.visits = new_visits(0)  # the last day's contacts
 
     @classmethod
     def from_config(cls, cfg: Any) -> AgentModel:
         """Build the model from a validated config (see :func:`cxsim.load_config`)."""
         return cls(spec=compile_spec(cfg))
+
+    def trace_state(self, ids: np.ndarray) -> TraceState:
+        """The state of people ``ids`` now, for :class:`cxsim.trace.Tracer`."""
+        who = [self.people[int(i)] for i in ids]
+
+        def col(name: str, dtype: Any) -> np.ndarray:
+            return np.array([getattr(p, name) for p in who], dtype=dtype)
+
+        memory = np.array([p.memory[0] for p in who], dtype=np.float64).reshape(len(who), 5)
+        return TraceState(
+            col("status", np.int8), col("acquired_via", np.int8), col("satisfaction", np.float64),
+            col("ltr", np.int8), col("contacts", np.int32), memory,
+        )  # fmt: skip
 
     def messages(self, i: int) -> tuple[int, int]:
         """Positive and negative WOM messages person ``i`` heard today (``wom.heard_messages``)."""
@@ -403,6 +419,7 @@ class AgentModel(mesa.Model):
 
     def _deliver_wom(self) -> None:
         talk = np.array([p.talk for p in self.people], dtype=np.int8)
+        self.talk = talk
         net = self.network
         pos, neg, self.today.wom_positive, self.today.wom_negative = wom.deliver_wom(
             talk, net.complete, net.indptr, net.indices, self._pos, self._neg
@@ -442,6 +459,7 @@ class AgentModel(mesa.Model):
         by_segment = np.zeros(len(spec.segment_names), dtype=np.int64)
         counts = tallies.tally_people(status, segment, ltr, satisfaction, by_segment)
         visits = self._visits()
+        self.visits = visits
         contacts = tallies.tally_contacts(visits, spec.touchpoints, spec.csat_threshold, self.totals)
         record = day_kpis(spec, self.day, self.today, counts, by_segment, len(self._visitors), contacts)
         self.history.append(dataclasses.asdict(record))

@@ -15,6 +15,7 @@ import pytest
 import cxsim
 from cxsim.config.validation import ConfigError, validate
 from cxsim.rng import STREAM_TRACE, uniform
+from cxsim.story import story
 from cxsim.trace import COLUMNS, traced_people
 from tests.clitools import assert_run_refuses
 
@@ -166,6 +167,24 @@ def test_a_journey_row_is_the_memory_of_its_contacts(rule: str) -> None:
         before = journeys["satisfaction_before"].to_numpy()[1:]
         assert before.tolist() == journeys["satisfaction"].to_numpy()[:-1].tolist()
     assert checked >= 20 and (t.journeys["outcome"] == "given_up").any()
+
+
+def test_a_story_reads_one_person_from_the_written_tables(tmp_path: Path) -> None:
+    """``cxsim.story.story`` lists the person's status changes, contacts and journeys from the files."""
+    result = _run([*HEAVY_QUEUES, "simulation.trace=300"])
+    assert result.traces is not None
+    for name, table in result.traces.files().items():
+        table.to_parquet(tmp_path / name)
+    journeys = result.traces.journeys
+    person = int(journeys["person"].value_counts().index[0])  # the person with the most journeys
+    text = story(tmp_path, person)
+    mine = result.traces.contacts[result.traces.contacts["person"] == person]
+    contact_rows = [ln for ln in text.split("### Contacts")[1].split("###")[0].splitlines() if ln.startswith("| ")]
+    assert len(contact_rows) == 1 + len(mine)  # header and one row per contact
+    assert f"| {mine['day'].iloc[0]} | {mine['journey'].iloc[0]} | {mine['step'].iloc[0]} | 1 |" in text
+    assert "| 0 |  | customer | initial |" in text or "| 0 |  | prospect |  |" in text
+    with pytest.raises(ValueError, match="was not traced"):
+        story(tmp_path, 10**6)
 
 
 # ---- bad input and the command line ------------------------------------------------------------

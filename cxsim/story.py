@@ -67,7 +67,7 @@ def story(run_dir: Path | str, person: int) -> str:
     per_month = talk.pivot_table(index="month", columns=["way", "kind"], values="messages", aggfunc="sum", fill_value=0)
     per_month.columns = [" ".join(pair) for pair in per_month.columns]  # ("heard", "praise") -> "heard praise"
     parts = [
-        f"### Person {person}: status",
+        f"### Person {person} ({status['segment'].iloc[0]} segment): status",
         markdown_table(status[["day", "from_status", "to_status", "via"]]),
         "### Contacts",
         markdown_table(contacts[list(_CONTACTS)]) if len(contacts) else "(none)",

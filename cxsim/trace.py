@@ -45,7 +45,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "contacts": _CONTACTS,
     "journeys": _JOURNEYS,
     "wom": ("day", "sender", "receiver", "sign", "messages"),
-    "status": ("day", "person", "from_status", "to_status", "via"),
+    "status": ("day", "person", "segment", "from_status", "to_status", "via"),
 }
 
 
@@ -66,8 +66,13 @@ def traced_people(seed: int, size: int, trace: Any) -> np.ndarray:
 
 
 class TraceState(NamedTuple):
-    """The traced people's state at the end of a day, one entry per traced person (in id order)."""
+    """The traced people's state at the end of a day, one entry per traced person (in id order).
 
+    The field names are those of the vector engine's ``People`` arrays and the agent engine's
+    ``Person`` attributes (``memory``: the agent's one row per person).
+    """
+
+    segment: np.ndarray  # segment index
     status: np.ndarray  # PROSPECT, CUSTOMER or CHURNED
     acquired_via: np.ndarray  # VIA_* code
     satisfaction: np.ndarray
@@ -114,10 +119,10 @@ class Tracer:
     def start(self, state: TraceState) -> None:
         """The status each traced person starts with (day 0; ``from_status`` empty)."""
         self._before = state
-        for k, i in enumerate(self.people):
+        for k in range(self.people.shape[0]):
             status = int(state.status[k])
             via = VIA_NAMES[int(state.acquired_via[k])] if status != PROSPECT else None
-            self._status_row(0, int(i), None, status, via)
+            self._status_row(0, k, None, status, via)
 
     def record(self, day: int, visits: Visits, talk: np.ndarray, state: TraceState) -> None:
         """The traced people's rows of ``day``: its contacts, journeys ended, messages and status changes."""
@@ -131,11 +136,11 @@ class Tracer:
             self._contact(day, visits, int(n), int(where[n]), state)
         self._messages(day, talk)
         for k in np.flatnonzero(before.status != state.status):
-            i, was, now = int(self.people[k]), int(before.status[k]), int(state.status[k])
+            was, now = int(before.status[k]), int(state.status[k])
             if was == PROSPECT:  # acquired today (and perhaps lost the same day)
-                self._status_row(day, i, was, 1, VIA_NAMES[int(state.acquired_via[k])])
+                self._status_row(day, int(k), was, 1, VIA_NAMES[int(state.acquired_via[k])])
             if now == CHURNED:
-                self._status_row(day, i, 1, now, None)
+                self._status_row(day, int(k), 1, now, None)
         self._before = state
 
     def _contact(self, day: int, v: Visits, n: int, k: int, state: TraceState) -> None:
@@ -214,11 +219,14 @@ class Tracer:
                 if count > 0:
                     rows.append({"day": day, "sender": -1, "receiver": i, "sign": heard_sign, "messages": int(count)})
 
-    def _status_row(self, day: int, person: int, was: int | None, now: int, via: str | None) -> None:
+    def _status_row(self, day: int, k: int, was: int | None, now: int, via: str | None) -> None:
+        """A status row of the ``k``-th traced person."""
+        assert self._before is not None
         self._rows["status"].append(
             {
                 "day": day,
-                "person": person,
+                "person": int(self.people[k]),
+                "segment": self.spec.segment_names[int(self._before.segment[k])],
                 "from_status": None if was is None else STATUS_NAMES[was],
                 "to_status": STATUS_NAMES[now],
                 "via": via,

@@ -61,7 +61,7 @@ def test_tables_have_the_documented_columns_and_read_one_story(small_overrides: 
         assert tuple(getattr(traces, name).columns) == COLUMNS[name]
     start = traces.status[traces.status["day"] == 0]
     assert start["person"].tolist() == [5, 17, 40]  # day 0: the status each traced person starts with
-    assert start["from_status"].isna().all()
+    assert start["from_status"].isna().all() and start["segment"].isin(["mass", "affluent"]).all()
     assert set(traces.contacts["person"]) <= {5, 17, 40}
     involved = traces.wom["sender"].isin([5, 17, 40]) | traces.wom["receiver"].isin([5, 17, 40])
     assert involved.all()

@@ -337,9 +337,14 @@ class AgentModel(mesa.Model):
 
         memory = np.array([p.memory[0] for p in who], dtype=np.float64).reshape(len(who), 5)
         return TraceState(
-            col("status", np.int8), col("acquired_via", np.int8), col("satisfaction", np.float64),
-            col("ltr", np.int8), col("contacts", np.int32), memory,
-        )  # fmt: skip
+            segment=col("segment", np.int64),
+            status=col("status", np.int8),
+            acquired_via=col("acquired_via", np.int8),
+            satisfaction=col("satisfaction", np.float64),
+            ltr=col("ltr", np.int8),
+            contacts=col("contacts", np.int32),
+            memory=memory,
+        )
 
     def messages(self, i: int) -> tuple[int, int]:
         """Positive and negative WOM messages person ``i`` heard today (``wom.heard_messages``)."""

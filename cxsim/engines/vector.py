@@ -630,9 +630,7 @@ class VectorModel:
     def trace_state(self, ids: np.ndarray) -> TraceState:
         """The state of people ``ids`` now, for :class:`cxsim.trace.Tracer` (array look-ups only)."""
         p = self.people
-        return TraceState(
-            p.status[ids], p.acquired_via[ids], p.satisfaction[ids], p.ltr[ids], p.contacts[ids], p.memory[ids]
-        )
+        return TraceState(**{name: getattr(p, name)[ids] for name in TraceState._fields})
 
     def step(self) -> None:
         """Run one day: the nine phases of the model in order."""

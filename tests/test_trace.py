@@ -4,6 +4,7 @@ daily KPIs."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,6 +94,32 @@ def test_tracing_changes_no_result(engine: str) -> None:
     pd.testing.assert_frame_equal(plain.daily, traced.daily, check_exact=True)
     pd.testing.assert_frame_equal(plain.touchpoints, traced.touchpoints, check_exact=True)
     assert plain.summary == traced.summary
+
+
+_THREADS_SCRIPT = """
+import sys, numba, cxsim
+import cxsim.engines.vector as vector
+vector.PARALLEL_MIN_PEOPLE = 0  # every thread, whatever the size
+cfg = cxsim.load_config(["population.size=20000", "simulation.days=40", "simulation.warmup_days=0",
+                         "simulation.progress=false", "simulation.trace=400"])
+assert numba.get_num_threads() == int(sys.argv[2])
+for name, table in cxsim.simulate(cfg).traces.files().items():
+    table.to_parquet(f"{sys.argv[1]}/{sys.argv[2]}-{name}")
+"""
+
+
+@pytest.mark.slow
+def test_traces_identical_at_any_thread_count(tmp_path: Path) -> None:
+    """The vector engine writes bit-identical traces with 1 and 2 numba threads."""
+    for threads in ("1", "2"):
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
+        subprocess.run(
+            [sys.executable, "-c", _THREADS_SCRIPT, str(tmp_path), threads], check=True, env=env, timeout=600
+        )
+    for name in COLUMNS:
+        one, two = (pd.read_parquet(tmp_path / f"{n}-trace_{name}.parquet") for n in ("1", "2"))
+        assert len(one) > 0, name
+        pd.testing.assert_frame_equal(one, two, check_exact=True)
 
 
 # ---- a market traced whole accounts for every event ------------------------------------------

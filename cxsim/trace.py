@@ -23,7 +23,7 @@ from omegaconf import OmegaConf
 
 from cxsim.kernels import journey as jk
 from cxsim.kernels.behaviour import journey_value, remembered_value
-from cxsim.kernels.codes import CHURNED, NEXT_DONE, NEXT_GIVE_UP, NEXT_RETRY, PROSPECT
+from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_DONE, NEXT_GIVE_UP, NEXT_RETRY, PROSPECT
 from cxsim.kernels.groups import Visits
 from cxsim.kernels.wom import heard_messages
 from cxsim.network import SocialNetwork
@@ -35,6 +35,7 @@ __all__ = ["COLUMNS", "TraceState", "Tracer", "Traces", "traced_people"]
 STATUS_NAMES = ("prospect", "customer", "churned")  # by status code
 VIA_NAMES = ("initial", "marketing", "referral")  # by VIA_* code
 OUTCOME_NAMES = ("resolved", "unresolved", "abandoned")  # by OUTCOME_* code
+JOURNEY_OUTCOMES = ("completed", "given_up")  # by "ended with NEXT_GIVE_UP"
 
 # The columns of each table, in order (docs/traces.md says what each means).
 _CONTACTS = ("day", "person", "journey", "step", "contact", "touchpoint", "channel", "arrival_min", "service_min",
@@ -99,6 +100,10 @@ class Traces:
 class Tracer:
     """Keeps the rows of a run's traces; :meth:`start` after day 0, :meth:`record` after each day.
 
+    Rows are kept as one chunk of column arrays per table and day (codes, not names), gathered
+    by array indexing and numba loops: the cost grows with the traced people's events, not with
+    the market.
+
     Args:
         spec: the compiled model (names of journeys, steps, touchpoints; memory rule).
         network: the run's social network (who hears a traced person, whom they hear).
@@ -109,20 +114,30 @@ class Tracer:
         self.spec = spec
         self.network = network
         self.people = people
-        self._rows: dict[str, list[dict[str, Any]]] = {name: [] for name in COLUMNS}
+        self._chunks: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in COLUMNS}
         self._before: TraceState | None = None
-        step_part = [name.split(".", 1)[1] for name in spec.step_names]
-        self._next_names = {NEXT_DONE: "done", NEXT_GIVE_UP: "give_up", NEXT_RETRY: "retry"}
-        self._next_names.update(dict(enumerate(step_part)))
-        self._step_part = np.array(step_part, dtype=object)
+        # names by code; a journey target is a step index or NEXT_* (< 0): offset so every code indexes
+        self._next_offset = -min(NEXT_DONE, NEXT_GIVE_UP, NEXT_RETRY)
+        nexts = [""] * self._next_offset + [name.split(".", 1)[1] for name in spec.step_names]
+        for code, name in ((NEXT_DONE, "done"), (NEXT_GIVE_UP, "give_up"), (NEXT_RETRY, "retry")):
+            nexts[code + self._next_offset] = name
+        self._names = {
+            "next": np.array(nexts, dtype=object),
+            "step": np.array(nexts[self._next_offset :], dtype=object),
+            "journey": np.array(spec.journey_names, dtype=object)[spec.step_journey],  # by step
+            "touchpoint": np.array(spec.touchpoint_names, dtype=object),
+            "channel": np.array(spec.channel_names, dtype=object)[spec.tp_channel],  # by touchpoint
+            "outcome": np.array(OUTCOME_NAMES, dtype=object),
+            "segment": np.array(spec.segment_names, dtype=object),
+            "journey_outcome": np.array(JOURNEY_OUTCOMES, dtype=object),
+        }
 
     def start(self, state: TraceState) -> None:
         """The status each traced person starts with (day 0; ``from_status`` empty)."""
         self._before = state
-        for k in range(self.people.shape[0]):
-            status = int(state.status[k])
-            via = VIA_NAMES[int(state.acquired_via[k])] if status != PROSPECT else None
-            self._status_row(0, k, None, status, via)
+        via = np.array(VIA_NAMES, dtype=object)[state.acquired_via]
+        via[state.status == PROSPECT] = None
+        self._status(0, np.arange(self.people.shape[0]), np.full(self.people.shape[0], None), state.status, via)
 
     def record(self, day: int, visits: Visits, talk: np.ndarray, state: TraceState) -> None:
         """The traced people's rows of ``day``: its contacts, journeys ended, messages and status changes."""
@@ -132,123 +147,202 @@ class Tracer:
         inside = where < self.people.shape[0]
         hit = np.zeros(visits.person.shape[0], dtype=np.bool_)
         hit[inside] = self.people[where[inside]] == visits.person[inside]
-        for n in np.flatnonzero(hit):
-            self._contact(day, visits, int(n), int(where[n]), state)
+        rows = np.flatnonzero(hit)
+        if rows.size:
+            self._contacts(day, visits, rows, where[rows], state)
         self._messages(day, talk)
-        for k in np.flatnonzero(before.status != state.status):
-            was, now = int(before.status[k]), int(state.status[k])
-            if was == PROSPECT:  # acquired today (and perhaps lost the same day)
-                self._status_row(day, int(k), was, 1, VIA_NAMES[int(state.acquired_via[k])])
-            if now == CHURNED:
-                self._status_row(day, int(k), 1, now, None)
+        changed = np.flatnonzero(before.status != state.status)
+        if changed.size:
+            won = changed[before.status[changed] == PROSPECT]  # acquired today (and perhaps lost the same day)
+            via = np.array(VIA_NAMES, dtype=object)[state.acquired_via[won]]
+            self._status(day, won, np.full(won.size, "prospect"), np.full(won.size, CUSTOMER), via)
+            lost = changed[state.status[changed] == CHURNED]
+            self._status(day, lost, np.full(lost.size, "customer"), state.status[lost], np.full(lost.size, None))
         self._before = state
 
-    def _contact(self, day: int, v: Visits, n: int, k: int, state: TraceState) -> None:
+    def _contacts(self, day: int, v: Visits, rows: np.ndarray, k: np.ndarray, state: TraceState) -> None:
+        """Today's contacts ``rows`` of ``v``, made by the ``k``-th traced people."""
         spec = self.spec
-        step, tp, target = int(v.step[n]), int(v.tp[n]), int(v.target[n])
-        journey = spec.journey_names[int(spec.step_journey[step])]
-        person = int(v.person[n])
-        self._rows["contacts"].append(
+        assert self._before is not None
+        outcome, ends, remembered, value = _contact_codes(
+            v.abandoned[rows], v.resolved[rows], v.target[rows], state.memory[k], spec.memory_rule, spec.params
+        )
+        step = v.step[rows]
+        self._chunks["contacts"].append(
             {
-                "day": day,
-                "person": person,
-                "journey": journey,
-                "step": self._step_part[step],
-                "contact": int(state.contacts[k]),
-                "touchpoint": spec.touchpoint_names[tp],
-                "channel": spec.channel_names[int(spec.tp_channel[tp])],
-                "arrival_min": float(v.arrival[n]),
-                "service_min": float(v.service[n]),
-                "patience_min": float(v.patience[n]),
-                "wait_min": float(v.wait[n]),
-                "outcome": OUTCOME_NAMES[jk.contact_outcome(bool(v.abandoned[n]), bool(v.resolved[n]))],
-                "moment_value": float(v.value[n]),
-                "ces": float(v.ces[n]),
-                "wow": bool(v.wow[n]),
-                "switched": bool(v.switched[n]),
-                "next": self._next_names[target],
+                "day": np.full(rows.size, day),
+                "person": v.person[rows],
+                "journey": step,
+                "step": step,
+                "contact": state.contacts[k],
+                "touchpoint": v.tp[rows],
+                "channel": v.tp[rows],
+                "arrival_min": v.arrival[rows],
+                "service_min": v.service[rows],
+                "patience_min": v.patience[rows],
+                "wait_min": v.wait[rows],
+                "outcome": outcome,
+                "moment_value": v.value[rows],
+                "ces": v.ces[rows],
+                "wow": v.wow[rows],
+                "switched": v.switched[rows],
+                "next": v.target[rows] + self._next_offset,
             }
         )
-        if not jk.journey_ends(target):
+        if not ends.any():
             return
-        gave_up = target == NEXT_GIVE_UP
-        m = state.memory[k]
-        remembered = remembered_value(m[0], m[1], m[2], m[3], m[4], spec.memory_rule, spec.params)
-        assert self._before is not None
-        self._rows["journeys"].append(
+        e, ke = rows[ends], k[ends]
+        self._chunks["journeys"].append(
             {
-                "day": day,
-                "person": person,
-                "journey": journey,
-                "outcome": "given_up" if gave_up else "completed",
-                "contacts": int(state.contacts[k]),
-                "remembered": float(remembered),
-                "value": float(journey_value(remembered, gave_up, spec.params)),
-                "satisfaction_before": float(self._before.satisfaction[k]),
-                "satisfaction": float(state.satisfaction[k]),
-                "ltr": int(state.ltr[k]),
+                "day": np.full(e.size, day),
+                "person": v.person[e],
+                "journey": v.step[e],
+                "outcome": (v.target[e] == NEXT_GIVE_UP).astype(np.int64),  # JOURNEY_OUTCOMES
+                "contacts": state.contacts[ke],
+                "remembered": remembered[ends],
+                "value": value[ends],
+                "satisfaction_before": self._before.satisfaction[ke],
+                "satisfaction": state.satisfaction[ke],
+                "ltr": state.ltr[ke],
             }
         )
 
     def _messages(self, day: int, talk: np.ndarray) -> None:
-        net, people = self.network, self.people
-        rows = self._rows["wom"]
-        if not net.complete:
-            sender, receiver, sign = _network_messages(people, talk, net.indptr, net.indices)
+        net = self.network
+        if net.complete:  # everyone hears every talker: a row counts messages (-1: everyone else / all talkers)
+            sender, receiver, sign, messages = _complete_messages(self.people, talk, net.size)
+        else:
+            sender, receiver, sign = _network_messages(self.people, talk, net.indptr, net.indices)
             order = np.lexsort((receiver, sender))
-            rows.extend(
-                {
-                    "day": day,
-                    "sender": int(sender[e]),
-                    "receiver": int(receiver[e]),
-                    "sign": int(sign[e]),
-                    "messages": 1,
-                }
-                for e in order
-            )
-            return
-        # complete mixing: everyone hears every talker, so a row counts messages (-1: everyone else / all talkers)
-        talkers_pos, talkers_neg = int(np.sum(talk > 0)), int(np.sum(talk < 0))
-        none = np.zeros(0, dtype=np.int32)
-        for person in people:
-            i = int(person)
-            if talk[i] != 0:
-                rows.append({"day": day, "sender": i, "receiver": -1, "sign": int(talk[i]), "messages": net.size - 1})
-            n_pos, n_neg = heard_messages(i, True, talkers_pos, talkers_neg, talk, none, none)
-            for heard_sign, count in ((1, n_pos), (-1, n_neg)):
-                if count > 0:
-                    rows.append({"day": day, "sender": -1, "receiver": i, "sign": heard_sign, "messages": int(count)})
+            sender, receiver, sign = sender[order], receiver[order], sign[order]
+            messages = np.ones(sender.size, dtype=np.int64)
+        if sender.size:
+            self._chunks["wom"].append(
+                {"day": np.full(sender.size, day), "sender": sender, "receiver": receiver, "sign": sign,
+                 "messages": messages}
+            )  # fmt: skip
 
-    def _status_row(self, day: int, k: int, was: int | None, now: int, via: str | None) -> None:
-        """A status row of the ``k``-th traced person."""
+    def _status(self, day: int, k: np.ndarray, was: np.ndarray, now: np.ndarray, via: np.ndarray) -> None:
+        """Status rows of the ``k``-th traced people: ``was`` a name (or None), ``now`` a status code."""
+        if not k.size:
+            return
         assert self._before is not None
-        self._rows["status"].append(
+        self._chunks["status"].append(
             {
-                "day": day,
-                "person": int(self.people[k]),
-                "segment": self.spec.segment_names[int(self._before.segment[k])],
-                "from_status": None if was is None else STATUS_NAMES[was],
-                "to_status": STATUS_NAMES[now],
-                "via": via,
+                "day": np.full(k.size, day),
+                "person": self.people[k],
+                "segment": self._names["segment"][self._before.segment[k]],
+                "from_status": was.astype(object),
+                "to_status": np.array(STATUS_NAMES, dtype=object)[now],
+                "via": via.astype(object),
             }
         )
 
     def tables(self) -> Traces:
-        """The traces so far as DataFrames."""
-        frames = {
-            name: pd.DataFrame.from_records(rows, columns=list(COLUMNS[name])) for name, rows in self._rows.items()
-        }
-        for name, df in frames.items():
-            for col in ("day", "person", "sender", "receiver", "sign", "messages", "contact", "contacts", "ltr"):
-                if col in df.columns:
-                    frames[name][col] = df[col].astype(np.int64)
+        """The traces so far as DataFrames (codes turned into names)."""
+        frames: dict[str, pd.DataFrame] = {}
+        for name, columns in COLUMNS.items():
+            chunks = self._chunks[name]
+            data: dict[str, np.ndarray] = {}
+            for col in columns:
+                dtype = _dtype(col)
+                values = np.concatenate([c[col] for c in chunks]) if chunks else np.zeros(0, dtype=dtype)
+                if (name, col) in _NAMED:
+                    values = self._names[_NAMED[name, col]][values.astype(np.int64)]
+                data[col] = values.astype(dtype)
+            frames[name] = pd.DataFrame(data, columns=list(columns))
         return Traces(people=self.people.copy(), **frames)
 
 
+# Columns held as codes until tables() names them: (table, column) -> Tracer._names key.
+_NAMED = {("contacts", c): c for c in ("journey", "step", "touchpoint", "channel", "outcome", "next")}
+_NAMED |= {("journeys", "journey"): "journey", ("journeys", "outcome"): "journey_outcome"}
+_TEXT = {"journey", "step", "touchpoint", "channel", "outcome", "next", "segment", "from_status", "to_status", "via"}
+_FLOAT = {"arrival_min", "service_min", "patience_min", "wait_min", "moment_value", "ces", "remembered", "value",
+          "satisfaction_before", "satisfaction"}  # fmt: skip
+
+
+def _dtype(column: str) -> Any:
+    """The dtype of a trace column: text (object), bool (wow, switched), float or int64."""
+    if column in _TEXT:
+        return object
+    if column in ("wow", "switched"):
+        return np.bool_
+    return np.float64 if column in _FLOAT else np.int64
+
+
 @njit(cache=True)
+def _contact_codes(
+    abandoned: np.ndarray,
+    resolved: np.ndarray,
+    target: np.ndarray,
+    memory: np.ndarray,
+    rule: int,
+    params: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per traced contact: its OUTCOME_* code, whether it ended the journey, and (where it did) the
+    journey as remembered and its value after a give-up (``memory``: the person's, one row each)."""
+    n = target.shape[0]
+    outcome = np.empty(n, dtype=np.int64)
+    ends = np.zeros(n, dtype=np.bool_)
+    remembered = np.full(n, np.nan)
+    value = np.full(n, np.nan)
+    for c in range(n):
+        outcome[c] = jk.contact_outcome(abandoned[c], resolved[c])
+        if jk.journey_ends(target[c]):
+            ends[c] = True
+            m = memory[c]
+            remembered[c] = remembered_value(m[0], m[1], m[2], m[3], m[4], rule, params)
+            value[c] = journey_value(remembered[c], target[c] == NEXT_GIVE_UP, params)
+    return outcome, ends, remembered, value
+
+
+@njit(cache=True)
+def _complete_messages(
+    people: np.ndarray, talk: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """With complete mixing: ``(sender, receiver, sign, messages)`` rows of what the traced people
+    said (receiver -1: everyone else) and heard (sender -1: one row per sign, ``heard_messages``)."""
+    talkers_pos = 0
+    talkers_neg = 0
+    for i in range(talk.shape[0]):
+        if talk[i] > 0:
+            talkers_pos += 1
+        elif talk[i] < 0:
+            talkers_neg += 1
+    none = np.zeros(0, dtype=np.int32)
+    n = people.shape[0]
+    sender = np.empty(3 * n, dtype=np.int64)
+    receiver = np.empty(3 * n, dtype=np.int64)
+    sign = np.empty(3 * n, dtype=np.int64)
+    messages = np.empty(3 * n, dtype=np.int64)
+    c = 0
+    for a in range(n):
+        i = people[a]
+        if talk[i] != 0:
+            sender[c], receiver[c], sign[c], messages[c] = i, -1, talk[i], size - 1
+            c += 1
+        n_pos, n_neg = heard_messages(i, True, talkers_pos, talkers_neg, talk, none, none)
+        if n_pos > 0:
+            sender[c], receiver[c], sign[c], messages[c] = -1, i, 1, n_pos
+            c += 1
+        if n_neg > 0:
+            sender[c], receiver[c], sign[c], messages[c] = -1, i, -1, n_neg
+            c += 1
+    return sender[:c], receiver[:c], sign[:c], messages[:c]
+
+
+@njit(cache=True, inline="always")
 def _is_traced(people: np.ndarray, i: int) -> bool:
-    k = np.searchsorted(people, i)
-    return k < people.shape[0] and people[k] == i
+    """``i`` is in the sorted ``people`` (binary search)."""
+    lo, hi = 0, people.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if people[mid] < i:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < people.shape[0] and people[lo] == i
 
 
 @njit(cache=True)

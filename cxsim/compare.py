@@ -201,7 +201,7 @@ def replicate(
     if jobs > 1:
         # workers share the cores: each gets its slice of numba threads (results do not change)
         numba.set_num_threads(max(1, min(numba.get_num_threads(), (os.cpu_count() or 1) // jobs)))
-    return [simulate(c, engine=engine, seed=seed, progress=False, report_days=report_days) for c in cfgs]
+    return [simulate(c, engine=engine, seed=seed, progress=False, report_days=report_days, trace=False) for c in cfgs]
 
 
 def _drivers(base: pd.DataFrame, des: pd.DataFrame, disc: np.ndarray, costs: tuple[float, float]) -> dict[str, float]:

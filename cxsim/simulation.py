@@ -28,6 +28,7 @@ def simulate(
     seed: int | None = None,
     progress: bool | None = None,
     report_days: int | None = None,
+    trace: bool = True,
 ) -> SimulationResult:
     """Simulate the market described by ``cfg`` day by day.
 
@@ -40,6 +41,8 @@ def simulate(
         report_days: the summary, touchpoint and step tables cover the days after the warm-up
             up to this day (default: the last day); the daily table always has every day. A
             comparison uses it to read a 3-year business case off a 5-year run.
+        trace: follow the people ``simulation.trace`` names (``SimulationResult.traces``); a
+            comparison passes False, as it writes no traces.
 
     Raises:
         ConfigError: the config is invalid, or the engine name is unknown.
@@ -58,7 +61,7 @@ def simulate(
     if not spec.warmup_days < until <= spec.days:
         raise ConfigError([("report_days", f"must be in ({spec.warmup_days}, {spec.days}], got {report_days!r}")])
     model: AgentModel | VectorModel = AgentModel(spec=spec) if engine_name == "agent" else VectorModel(spec=spec)
-    traced = traced_people(spec.seed, spec.size, cfg.simulation.trace)
+    traced = traced_people(spec.seed, spec.size, cfg.simulation.trace if trace else 0)
     tracer = Tracer(spec, model.network, traced) if traced.size else None
     if tracer is not None:
         tracer.start(model.trace_state(traced))

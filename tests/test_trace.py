@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 
 import cxsim
+from cxsim.compare import replicate
 from cxsim.config.validation import ConfigError, validate
+from cxsim.designs import ignored_keys
 from cxsim.rng import STREAM_TRACE, uniform
 from cxsim.story import story
 from cxsim.trace import COLUMNS, traced_people
@@ -212,6 +214,17 @@ def test_a_story_reads_one_person_from_the_written_tables(tmp_path: Path) -> Non
     assert "| 0 |  | customer | initial |" in text or "| 0 |  | prospect |  |" in text
     with pytest.raises(ValueError, match="was not traced"):
         story(tmp_path, 10**6)
+
+
+def test_a_comparison_traces_nobody_and_says_so() -> None:
+    """``compare`` reads no traces, so its replications follow nobody, and the override gets a warning."""
+    cfg = cxsim.load_config(
+        ["population.size=300", "simulation.days=10", "simulation.warmup_days=0", "simulation.trace=5"]
+    )
+    assert cxsim.simulate(cfg).traces is not None
+    assert all(r.traces is None for r in replicate([cfg], 1, None, cfg.simulation.days))
+    notes = ignored_keys("compare", ["simulation.trace=5"], cfg)
+    assert len(notes) == 1 and "simulation.trace=5 is not used by compare" in notes[0]
 
 
 # ---- bad input and the command line ------------------------------------------------------------

@@ -8,7 +8,8 @@ the rows that concern them: every contact, every finished journey, every word-of
 message they sent or heard and every change of status (:class:`Traces`; columns in
 :data:`COLUMNS` and ``docs/traces.md``). It only reads, so a traced run's results are those of
 the same run untraced; both engines hand it the same arrays, so the tables are identical.
-The vector engine's cost is a few array look-ups per day, nothing per person.
+Its cost per day is a few array look-ups and one numba pass over who talked: no Python work
+per person of the market.
 """
 
 from __future__ import annotations

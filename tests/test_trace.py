@@ -56,7 +56,7 @@ def test_a_number_traces_the_people_with_the_smallest_keyed_draws() -> None:
     assert traced_people(7, 300, [40, 3, 17]).tolist() == [3, 17, 40]
 
 
-def test_tables_have_the_documented_columns_and_read_one_story(small_overrides: list[str]) -> None:
+def test_tables_have_the_documented_columns_and_only_the_traced_people(small_overrides: list[str]) -> None:
     result = cxsim.simulate(cxsim.load_config([*small_overrides, "simulation.trace=[5, 17, 40]"]))
     traces = result.traces
     assert traces is not None and traces.people.tolist() == [5, 17, 40]

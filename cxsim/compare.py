@@ -204,7 +204,9 @@ def replicate(
     if jobs > 1:
         # workers share the cores: each gets its slice of numba threads (results do not change)
         numba.set_num_threads(max(1, min(numba.get_num_threads(), (os.cpu_count() or 1) // jobs)))
-    results = [simulate(c, engine=engine, seed=seed, progress=False, report_days=report_days) for c in cfgs]
+    results = [
+        simulate(c, engine=engine, seed=seed, progress=False, report_days=report_days, trace=False) for c in cfgs
+    ]
     return [_staff_split(c, res, results[0]) for c, res in zip(cfgs, results, strict=True)]
 
 

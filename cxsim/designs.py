@@ -144,6 +144,11 @@ def ignored_keys(command: str, overrides: list[str], cfg: DictConfig) -> list[st
                     f"warning: {text} is not used by compare: replication r runs on compare.seed + r "
                     f"(compare.seed = {int(cfg.compare.seed)}); set compare.seed instead"
                 )
+            elif key == "simulation.trace":
+                notes.append(
+                    f"warning: {text} is not used by compare: a comparison writes no traces; trace one design "
+                    "with `cxsim run scenario=NAME simulation.trace=...`"
+                )
             elif key == "scenario":
                 notes.append(
                     f"warning: {text} is not used by compare: the designs are compare.baseline and "

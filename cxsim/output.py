@@ -1,8 +1,9 @@
 """Writing a run's files: atomically (temp file + rename), tidy and self-describing (D5).
 
 A run directory receives ``daily.parquet``, ``touchpoints.parquet`` (and CSV copies on
-request), ``summary.json``, ``run_meta.json`` (resolved config, seed, engine, package
-versions, git commit, wall time) and ``kpis.png``. Each file appears whole or not at all.
+request), ``steps.parquet``, the ``trace_*.parquet`` tables when people are traced
+(``simulation.trace``), ``summary.json``, ``run_meta.json`` (resolved config, seed, engine,
+package versions, git commit, wall time) and ``kpis.png``. Each file appears whole or not at all.
 """
 
 from __future__ import annotations
@@ -143,6 +144,8 @@ def write_run(
     ]
     if len(result.intervals):
         files.append(("intervals.parquet", _parquet_bytes(result.intervals)))
+    if result.traces is not None:
+        files += [(name, _parquet_bytes(table)) for name, table in result.traces.files().items()]
     if csv:
         files.append(("daily.csv", result.daily.to_csv(index=False).encode()))
         files.append(("touchpoints.csv", result.touchpoints.to_csv(index=False).encode()))

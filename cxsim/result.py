@@ -17,6 +17,7 @@ from cxsim.kernels.groups import Totals
 from cxsim.kernels.week import DAYS_PER_WEEK, weekday
 from cxsim.kpis import DAILY_COLUMNS, INTEGER_COLUMNS
 from cxsim.spec import ModelSpec
+from cxsim.trace import Traces
 
 __all__ = [
     "DAILY_COLUMNS",
@@ -47,6 +48,8 @@ class SimulationResult:
             (:func:`interval_table`).
         engine: the engine that produced it.
         seed: the seed used.
+        traces: the traced people's contacts, journeys, messages and status changes over every
+            simulated day (``simulation.trace``; see :mod:`cxsim.trace`), None when tracing is off.
     """
 
     daily: pd.DataFrame
@@ -56,6 +59,7 @@ class SimulationResult:
     intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
     engine: str = "agent"
     seed: int = 0
+    traces: Traces | None = None
 
 
 def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:

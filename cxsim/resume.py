@@ -41,7 +41,7 @@ from cxsim.result import SimulationResult
 
 __all__ = ["ReplicationStore", "code_hash", "discard", "store_key"]
 
-_TABLES = ("daily", "touchpoints", "steps")
+_TABLES = ("daily", "touchpoints", "steps", "intervals")  # intervals: the typical day a comparison keeps
 
 
 def code_hash() -> str:
@@ -115,7 +115,12 @@ class ReplicationStore:
             results = []
             for i, summary in enumerate(meta["summaries"]):
                 tables = {t: pd.read_parquet(d / f"{i}.{t}.parquet") for t in _TABLES}
-                results.append(SimulationResult(**tables, summary=summary, engine=meta["engine"], seed=int(seed)))
+                daily, tps, steps, days = (tables[t] for t in _TABLES)  # traces are not kept
+                results.append(
+                    SimulationResult(
+                        daily, tps, steps, summary=summary, intervals=days, engine=meta["engine"], seed=int(seed)
+                    )
+                )
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return results

@@ -34,6 +34,7 @@ __all__ = [
     "STREAM_RESOLVE",
     "STREAM_SERVICE",
     "STREAM_TALK",
+    "STREAM_TRACE",
     "STREAM_TRIGGER",
     "STREAM_WOW",
     "exponential",
@@ -60,6 +61,7 @@ STREAM_TALK = 20
 STREAM_ADOPTION = 21
 STREAM_CHURN = 22
 STREAM_NETWORK = 30
+STREAM_TRACE = 50  # who is traced (simulation.trace): an observation, never a model draw
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

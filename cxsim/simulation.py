@@ -14,6 +14,7 @@ from cxsim.engines.vector import VectorModel
 from cxsim.kernels.groups import reset_totals
 from cxsim.result import SimulationResult, daily_frame, interval_table, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
+from cxsim.trace import Tracer, traced_people
 
 __all__ = ["ENGINES", "simulate"]
 
@@ -27,6 +28,7 @@ def simulate(
     seed: int | None = None,
     progress: bool | None = None,
     report_days: int | None = None,
+    trace: bool = True,
 ) -> SimulationResult:
     """Simulate the market described by ``cfg`` day by day.
 
@@ -39,6 +41,8 @@ def simulate(
         report_days: the summary, touchpoint and step tables cover the days after the warm-up
             up to this day (default: the last day); the daily table always has every day. A
             comparison uses it to read a 3-year business case off a 5-year run.
+        trace: follow the people ``simulation.trace`` names (``SimulationResult.traces``); a
+            comparison passes False, as it writes no traces.
 
     Raises:
         ConfigError: the config is invalid, or the engine name is unknown.
@@ -57,10 +61,16 @@ def simulate(
     if not spec.warmup_days < until <= spec.days:
         raise ConfigError([("report_days", f"must be in ({spec.warmup_days}, {spec.days}], got {report_days!r}")])
     model: AgentModel | VectorModel = AgentModel(spec=spec) if engine_name == "agent" else VectorModel(spec=spec)
+    traced = traced_people(spec.seed, spec.size, cfg.simulation.trace if trace else 0)
+    tracer = Tracer(spec, model.network, traced) if traced.size else None
+    if tracer is not None:
+        tracer.start(model.trace_state(traced))
     for day in tqdm(
         range(1, spec.days + 1), desc="days", unit="day", disable=None if show else True, delay=2.0, leave=False
     ):
         model.step()
+        if tracer is not None:
+            tracer.record(day, model.visits, model.talk, model.trace_state(traced))
         if day == spec.warmup_days:
             reset_totals(model.totals)  # touchpoint and step totals count the days after the warm-up only
         if day == until:
@@ -78,4 +88,5 @@ def simulate(
         intervals=interval_table(spec, staffing),
         engine=engine_name,
         seed=spec.seed,
+        traces=None if tracer is None else tracer.tables(),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 __all__ = [
     "OUTCOME_DONE",
@@ -355,6 +356,7 @@ class SimulationConfig:
     engine: EngineKind = EngineKind.vector  # vector or agent
     progress: bool = True  # progress bar on a terminal
     csv: bool = False  # also write CSV next to Parquet
+    trace: Any = 0  # people traced: a list of ids in [0, population.size), or n for a keyed sample; 0 = off
 
 
 @dataclass

@@ -8,6 +8,7 @@ message and exits with code 2 before anything is written.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -42,6 +43,7 @@ LIMITS: dict[str, int] = {
 # |x| <= MAX_ABS_NUMBER; seeds have their own ranges.
 MAX_ABS_NUMBER = 1e12
 _SEEDS = ("simulation.seed", "compare.seed")
+_OWN_RULES = ("compare.robustness", "simulation.trace")  # lists whose entries have rules of their own
 
 
 class ConfigError(ValueError):
@@ -155,9 +157,39 @@ def validate(cfg: DictConfig | Any) -> None:
         c.fail("simulation.start_weekday", f"must be a weekday 0 (Monday) ... 6 (Sunday), got {sim.start_weekday!r}")
     if c.number("simulation.seed", sim.seed) and not 0 <= sim.seed < 2**63:
         c.fail("simulation.seed", f"must be an integer in [0, 2**63), got {sim.seed!r}")
+    _trace(c, sim.trace, cfg.population.size)
     _magnitudes(c, cfg)
     if c.problems:
         raise ConfigError(c.problems)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _trace(c: _Checker, trace: Any, size: Any) -> None:
+    """``simulation.trace``: 0 (off), a number of people to sample, or a list of person ids in the market."""
+    key = "simulation.trace"
+    market = _whole(size) and size >= 1  # population.size has its own rule
+    if OmegaConf.is_list(trace) or isinstance(trace, (list, tuple)):
+        ids = list(trace)
+        twice = [x for x, n in Counter(x for x in ids if _whole(x)).items() if n > 1]
+        if bad := [x for x in ids if not _whole(x)]:
+            c.fail(key, f"person ids must be whole numbers, got {bad[0]!r}")
+        elif outside := [x for x in ids if market and not 0 <= x < size]:
+            c.fail(
+                key, f"person id {outside[0]} is outside the market: ids run from 0 to {size - 1} (population.size - 1)"
+            )
+        elif twice:
+            c.fail(key, f"lists person {twice[0]} more than once")
+    elif not _whole(trace):
+        c.fail(
+            key, f"must be a number of people to trace (0 = off) or a list of person ids like [3, 17], got {trace!r}"
+        )
+    elif trace < 0:
+        c.fail(key, f"must be >= 0 (a number of people to trace; 0 = off), got {trace!r}")
+    elif market and trace > size:
+        c.fail(key, f"asks for {trace:,} people but the market has {size:,} (population.size); trace at most that many")
 
 
 def _texts(c: _Checker, cfg: Any) -> None:
@@ -205,7 +237,7 @@ def _magnitudes(c: _Checker, cfg: Any) -> None:
     tree = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
     limited = {*LIMITS, *_SEEDS, *(k for k, _ in c.problems)}
     for key, value in _numbers(tree, ""):
-        if key in limited or key.endswith((".servers", ".delay_days")) or key.startswith("compare.robustness"):
+        if key in limited or key.endswith((".servers", ".delay_days")) or key.startswith(_OWN_RULES):
             continue
         if math.isfinite(value) and abs(value) > MAX_ABS_NUMBER:
             c.fail(key, f"must be within [-{MAX_ABS_NUMBER:g}, {MAX_ABS_NUMBER:g}], got {value!r}")

@@ -23,12 +23,13 @@ from cxsim.kernels import journey as jk
 from cxsim.kernels import population, tallies, week, wom
 from cxsim.kernels.behaviour import nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
-from cxsim.kernels.groups import Visits, new_totals
+from cxsim.kernels.groups import Visits, new_totals, new_visits
 from cxsim.kernels.staffing import Staffing
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import add_simpy_queue, add_simpy_shift_queue
 from cxsim.spec import ModelSpec, compile_spec
+from cxsim.trace import TraceState
 
 __all__ = ["AgentModel", "Person"]
 
@@ -345,11 +346,31 @@ class AgentModel(mesa.Model):
         self._heard_pos = np.zeros(spec.size, dtype=np.int64)
         self._heard_neg = np.zeros(spec.size, dtype=np.int64)
         self.staffing = Staffing(spec, sum(1 for p in self.people if p.status == CUSTOMER))
+        self.talk = np.zeros(spec.size, dtype=np.int8)  # the last day's word of mouth per person
+        self.visits = new_visits(0)  # the last day's contacts
 
     @classmethod
     def from_config(cls, cfg: Any) -> AgentModel:
         """Build the model from a validated config (see :func:`cxsim.load_config`)."""
         return cls(spec=compile_spec(cfg))
+
+    def trace_state(self, ids: np.ndarray) -> TraceState:
+        """The state of people ``ids`` now, for :class:`cxsim.trace.Tracer`."""
+        who = [self.people[int(i)] for i in ids]
+
+        def col(name: str, dtype: Any) -> np.ndarray:
+            return np.array([getattr(p, name) for p in who], dtype=dtype)
+
+        memory = np.array([p.memory[0] for p in who], dtype=np.float64).reshape(len(who), 5)
+        return TraceState(
+            segment=col("segment", np.int64),
+            status=col("status", np.int8),
+            acquired_via=col("acquired_via", np.int8),
+            satisfaction=col("satisfaction", np.float64),
+            ltr=col("ltr", np.int8),
+            contacts=col("contacts", np.int32),
+            memory=memory,
+        )
 
     def messages(self, i: int) -> tuple[int, int]:
         """Positive and negative WOM messages person ``i`` heard today (``wom.heard_messages``)."""
@@ -433,6 +454,7 @@ class AgentModel(mesa.Model):
 
     def _deliver_wom(self) -> None:
         talk = np.array([p.talk for p in self.people], dtype=np.int8)
+        self.talk = talk
         net = self.network
         pos, neg, self.today.wom_positive, self.today.wom_negative = wom.deliver_wom(
             talk, net.complete, net.indptr, net.indices, self._pos, self._neg
@@ -472,6 +494,7 @@ class AgentModel(mesa.Model):
         by_segment = np.zeros(len(spec.segment_names), dtype=np.int64)
         counts = tallies.tally_people(status, segment, ltr, satisfaction, by_segment)
         visits = self._visits()
+        self.visits = visits
         contacts = tallies.tally_contacts(visits, spec.touchpoints, spec.csat_threshold, self.totals)
         self.staffing.record(self.day, visits.tp, visits.arrival, visits.wait, visits.abandoned, visits.service)
         staff_cost = float(np.sum(self.staffing.server_days(self.day) * spec.tp_staff_cost))

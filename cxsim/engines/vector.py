@@ -62,6 +62,7 @@ from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import _fifo_waits, _shift_waits
 from cxsim.spec import ModelSpec
+from cxsim.trace import TraceState
 
 __all__ = ["PARALLEL_MIN_PEOPLE", "People", "VectorModel", "new_people"]
 
@@ -667,6 +668,16 @@ class VectorModel:
         self._neg = np.zeros(0 if complete else n, dtype=np.int32)
         self._by_segment = np.zeros(len(spec.segment_names), dtype=np.int64)
         self.staffing = Staffing(spec, int(np.count_nonzero(self.people.status == CUSTOMER)))
+
+    @property
+    def talk(self) -> np.ndarray:
+        """The last day's word of mouth per person: +1 praise, -1 warning, 0 silence."""
+        return self.people.talk
+
+    def trace_state(self, ids: np.ndarray) -> TraceState:
+        """The state of people ``ids`` now, for :class:`cxsim.trace.Tracer` (array look-ups only)."""
+        p = self.people
+        return TraceState(**{name: getattr(p, name)[ids] for name in TraceState._fields})
 
     def step(self) -> None:
         """Run one day: the nine phases of the model in order."""

@@ -90,7 +90,10 @@ def test_engines_agree_exactly_with_planned_staff() -> None:
     agent, vector = cxsim.simulate(cfg, engine="agent"), cxsim.simulate(cfg, engine="vector")
     assert_same(agent, vector)
     pd.testing.assert_frame_equal(agent.intervals, vector.intervals)
-    assert vector.intervals["servers"].min() >= 1
+    iv = vector.intervals
+    assert (iv.loc[iv["arrivals"] > 0, "servers"] >= 1).all()  # someone answers whenever anyone comes
+    closed = iv[(iv["touchpoint"] == "branch") & (iv["day"] % 7 == 6)]  # Sundays (day 0 is a Monday)
+    assert len(closed) and (closed["servers"] == 0).all() and (closed["arrivals"] == 0).all()
 
 
 def test_planned_staff_follows_the_observed_load() -> None:

@@ -123,7 +123,12 @@ CASES = [
     ),
     case("touchpoint-unknown-channel", [f"{TP}.app.channel=fax"], f"{TP}.app.channel", "'fax'"),
     case("touchpoint-servers-negative", [f"{TP}.branch.servers=-1"], f"{TP}.branch.servers", "-1"),
-    case("touchpoint-staffed-without-servers", [f"{TP}.branch.servers=0"], f"{TP}.branch.servers", "got 0"),
+    case(
+        "touchpoint-staffed-without-servers",
+        [f"{TP}.branch.staffing.policy=fixed", f"{TP}.branch.servers=0"],
+        f"{TP}.branch.servers",
+        "got 0",
+    ),
     case("touchpoint-self-service-with-servers", [f"{TP}.app.servers=3"], f"{TP}.app.servers", "got 3"),
     case("touchpoint-servers-wrong-type", [f"{TP}.branch.servers=1.5"], f"{TP}.branch.servers", "1.5"),
     case("touchpoint-mean_min=0", [f"{TP}.app.service_time.mean_min=0"], f"{TP}.app.service_time.mean_min", "got 0"),

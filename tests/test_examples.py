@@ -36,7 +36,7 @@ def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_the_bank_stays_the_default() -> None:
     cfg = cxsim.load_config()
     assert cfg.journey.name == "retail_bank_as_is"
-    assert list(cfg.compare.candidates) == ["shared_context", "more_agents", "better_app", "onboarding_wow"]
+    assert list(cfg.compare.candidates) == ["shared_context", "service_level_90", "better_app", "onboarding_wow"]
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))

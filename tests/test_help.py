@@ -69,7 +69,8 @@ def _outside(lo: float | None, lo_in: bool, hi: float | None, hi_in: bool, integ
 
 def test_every_documented_range_is_enforced_by_validation() -> None:
     """A value just outside the range help prints is refused, and the problem names that key."""
-    base = compose_config(["journey.touchpoints.contact_centre.staffed=true"], validate_it=False)
+    fixed = "journey.touchpoints.contact_centre.staffing.policy=fixed"  # a fixed team needs servers >= 1
+    base = compose_config(["journey.touchpoints.contact_centre.staffed=true", fixed], validate_it=False)
     validate(base)
     checked = 0
     for path, doc in key_docs().items():

@@ -98,10 +98,17 @@ def test_engines_agree_exactly_with_planned_staff() -> None:
 
 def test_planned_staff_follows_the_observed_load() -> None:
     """From the second cycle on, an interval's servers are Erlang C's for last cycle's count there."""
-    res = cxsim.simulate(_planned(f"{CC}.staffing.history_cycles=1", f"{CC}.staffing.block_intervals=1"))
+    cfg = _planned(f"{CC}.staffing.history_cycles=1", f"{CC}.staffing.block_intervals=1")
+    res = cxsim.simulate(cfg)
     iv = res.intervals[res.intervals["touchpoint"] == "contact_centre"].set_index(["day", "interval"])
-    for day in (8, 9, 20, 40):
+    hours = cfg.journey.touchpoints.contact_centre  # type: ignore[attr-defined]
+    for day in (8, 9, 20, 40):  # a Tuesday, a Wednesday, a Sunday (10-14) and a Saturday (09-14)
+        opens, closes = hours.open_by_weekday[day % 7], hours.close_by_weekday[day % 7]
         for k in range(10):
+            start = 480 + 60 * k
+            if not opens <= start < closes:  # the line is closed then: no one on duty
+                assert iv.loc[(day, k), "servers"] == 0, (day, k)
+                continue
             seen = int(iv.loc[(day - 7, k), "arrivals"])
             load = seen / 60.0 * 6.0
             want = max(theory.agents_for_service_level(load, 6.0, 1 / 3, 0.8), math.ceil(load / 0.85 - 1e-9), 1)
@@ -239,7 +246,7 @@ def test_servers_override_on_a_planned_touchpoint_warns(tmp_path: Path) -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     out = subprocess.run(
-        [sys.executable, "-m", "cxsim.cli", "run", f"{CC}.servers=5", "population.size=500", "simulation.days=3",
+        [sys.executable, "-m", "cxsim.cli", "run", f"{CC}.servers=5", "population.size=500", "simulation.days=7",
          "simulation.warmup_days=0", f"hydra.run.dir={tmp_path}/r"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip

@@ -32,6 +32,9 @@ APP = "journey.touchpoints.app"
 QUICK = ["population.size=2000", "simulation.days=21", "simulation.warmup_days=0", "simulation.progress=false"]
 # The default bank with every weekday key cleared: the same week seven times (as before the week).
 FLAT_WEEK = [
+    # and fixed teams, as before service-level planning: the week's arithmetic below is by hand
+    f"{CC}.staffing.policy=fixed",
+    f"{BR}.staffing.policy=fixed",
     "journey.weekday_factors=[]",
     *(f"{tp}.{k}=[]" for tp in (CC, BR, APP) for k in ("open_by_weekday", "close_by_weekday")),
 ]
@@ -75,7 +78,7 @@ def test_journey_starts_follow_the_weekday_factor() -> None:
     for factor in (0.0, 0.5, 1.0, 2.0, 4.0):
         for i in range(200):
             u = uniform(7, STREAM_TRIGGER, i, 11, 0)
-            j = journey_to_start(7, i, 11, CUSTOMER, -1, 0, False, trigger, -1, rate, factor)
+            j = journey_to_start(7, i, 11, CUSTOMER, -1, 0, False, trigger, -1, rate, factor, np.zeros(1, np.int64))
             assert j == (0 if u < min(0.3 * factor, 1.0) else -1), (factor, i, u)
 
 

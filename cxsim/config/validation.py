@@ -458,11 +458,16 @@ def _profile(c: _Checker, key: str, tp: Any) -> None:
     if not c.number(f"{key}.interval_min", tp.interval_min):
         return
     planned = tp.staffed and _name(tp.staffing.policy) == "service_level"
-    if not len(tp.arrival_profile) and not len(tp.server_schedule) and not planned:
+    hours = float(tp.close_min - tp.open_min)
+    if not len(tp.arrival_profile) and not len(tp.server_schedule):
         if tp.interval_min <= 0:
             c.fail(f"{key}.interval_min", f"must be > 0, got {tp.interval_min!r}")
-        return  # otherwise unused: no bound from the opening hours
-    hours = float(tp.close_min - tp.open_min)
+        elif (
+            planned and profile_intervals(tp.open_min, tp.close_min, min(tp.interval_min, hours)) > LIMITS["intervals"]
+        ):
+            most = LIMITS["intervals"]
+            c.fail(f"{key}.interval_min", f"gives more than {most:,} intervals a day, got {tp.interval_min!r}")
+        return  # otherwise no bound from the opening hours (the planner's grid is at most one interval a day)
     if not 0 < tp.interval_min <= hours:
         c.fail(f"{key}.interval_min", f"must be in (0, close_min - open_min = {hours:g}], got {tp.interval_min!r}")
         return
@@ -494,12 +499,11 @@ def _staffing(c: _Checker, cfg: Any, key: str, tp: Any) -> None:
     """``staffing``: the service-level planner's target, forecast and planning cycle."""
     st = tp.staffing
     skey = f"{key}.staffing"
-    if _name(st.policy) != "service_level":
-        return
-    if not tp.staffed:
+    planned = _name(st.policy) == "service_level"
+    if planned and not tp.staffed:
         c.fail(f"{skey}.policy", "a self-service touchpoint (staffed: false) has no servers to plan")
         return
-    if len(tp.server_schedule):
+    if planned and len(tp.server_schedule):
         c.fail(
             f"{skey}.policy", "service_level plans the servers itself: remove server_schedule (or use policy: fixed)"
         )
@@ -519,10 +523,11 @@ def _staffing(c: _Checker, cfg: Any, key: str, tp: Any) -> None:
         run = cfg.simulation.days + cfg.simulation.warmup_days
         if st.cycle_days < 1:
             c.fail(f"{skey}.cycle_days", f"must be >= 1, got {st.cycle_days!r}")
-        elif isinstance(run, int) and st.cycle_days > run:
+        elif planned and isinstance(run, int) and st.cycle_days > run:
             c.fail(
                 f"{skey}.cycle_days",
-                f"a planning cycle longer than the run ({run} days with the warm-up), got {st.cycle_days!r}",
+                f"a planning cycle longer than the run ({run} days with the warm-up), got {st.cycle_days!r}; "
+                f"shorten it (e.g. {skey}.cycle_days=1) or run longer",
             )
 
 

@@ -196,7 +196,7 @@ def suggest(name: str, candidates: typing.Iterable[str], n: int = 3) -> list[str
     close = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
     if not close and "." in name:  # compare the last part among the keys of the same parent
         parent, leaf = name.rsplit(".", 1)
-        siblings = [c for c in pool if c.rsplit(".", 1)[0] == parent]
+        siblings = [c for c in pool if "." in c and c.rsplit(".", 1)[0] == parent]  # a group itself has no leaf
         close = [f"{parent}.{c}" for c in difflib.get_close_matches(leaf, [s.rsplit(".", 1)[1] for s in siblings],
                                                                       n=n, cutoff=0.5)]  # fmt: skip
     if not close:

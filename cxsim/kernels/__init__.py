@@ -5,6 +5,7 @@
 * :mod:`~cxsim.kernels.wom`: who talks, message delivery, adoption, attitudes from word of mouth;
 * :mod:`~cxsim.kernels.population`: day-0 draws and the daily churn decision;
 * :mod:`~cxsim.kernels.tallies`: the day's counts of people and contacts;
+* :mod:`~cxsim.kernels.week`: the weekday of a day, weekday factors, which touchpoints open today;
 * :mod:`~cxsim.kernels.groups`: the compiled model as named tuples of arrays;
 * :mod:`~cxsim.kernels.codes` and :mod:`~cxsim.kernels.params`: integer codes and packed parameters.
 """

@@ -21,6 +21,7 @@ __all__ = [
     "REFERENCE_OF",
     "REFERENCE_UNITS",
     "Row",
+    "clock_for",
     "compare",
     "failed",
     "format_table",
@@ -47,6 +48,16 @@ REFERENCE_UNITS = {"triad": "GB of triad", "draws": "M draws", "python": "M Pyth
 def normalised_unit(unit_per_s: str, reference: str) -> str:
     """The unit of a normalised figure: ``"customer-days/s"`` over draws is ``"customer-days per M draws"``."""
     return f"{unit_per_s.removesuffix('/s')} per {REFERENCE_UNITS[reference]}"
+
+
+def clock_for(threads: int) -> str:
+    """The clock a figure is normalised on: CPU time for one thread, wall time for several.
+
+    A single-threaded figure and its reference timed on the process's CPU-time clock do not
+    count the time slices other processes took, which is most of a loaded machine's noise. With
+    several threads CPU time would hide a loss of parallel speed-up, so those use wall time.
+    """
+    return "cpu" if threads == 1 else "wall"
 
 
 def reference_for(figure: str) -> str:

@@ -13,23 +13,30 @@ from typing import Any
 
 from gate import DEFAULT_MARGIN
 
-__all__ = ["append", "load", "plot", "record"]
+__all__ = ["append", "load", "plot", "record", "relative", "summary"]
+
+
+def summary(result: dict[str, Any]) -> dict[str, Any]:
+    """Provenance and figures of one run, as both a history line and a baseline keep them."""
+    return {
+        "commit": result["commit"],
+        "dirty": result["dirty"],
+        "date": result["date"],
+        "machine": result["machine"],
+        "repeats": result["repeats"],
+        "load_average_1min": result["load_average"]["start"][0],
+        "raw": {k: f["raw"] for k, f in result["figures"].items()},
+        "normalised": {k: f["normalised"] for k, f in result["figures"].items()},
+    }
 
 
 def record(result: dict[str, Any], passed: bool | None) -> dict[str, Any]:
     """The history line of one run; ``passed`` is the regression check's verdict (None: not checked)."""
     compile_ = result.get("compile") or {}
     return {
-        "commit": result["commit"],
-        "dirty": result["dirty"],
-        "date": result["date"],
-        "machine": result["machine"],
+        **summary(result),
         "plan": result["plan"],
         "name": result["name"],
-        "repeats": result["repeats"],
-        "load_average_1min": result["load_average"]["start"][0],
-        "raw": {k: f["raw"] for k, f in result["figures"].items()},
-        "normalised": {k: f["normalised"] for k, f in result["figures"].items()},
         "references": {k: f["reference_rate"] for k, f in result["figures"].items()},
         "vector_over_agent": result["vector_over_agent"],
         "compile_first_run_s": compile_.get("first_run_empty_cache_s"),
@@ -76,7 +83,7 @@ def plot(
         norm_base, raw_base = first["normalised"], first["raw"]
         margin_line = None
     else:
-        norm_base, raw_base = base["figures"], base["raw"]
+        norm_base, raw_base = base["normalised"], base["raw"]
         margin_line = 1.0 - margin
     x = list(range(len(lines)))
     labels = [f"{ln['commit'][:7]}{'+' if ln['dirty'] else ''}\n{ln['date'][5:16].replace('T', ' ')}" for ln in lines]

@@ -67,14 +67,36 @@ def _measurements(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def variants(r: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """Per figure: raw best throughput and the figure normalised by each reference (best over best)."""
+    """Per figure: raw best throughput and the figure normalised by each reference, on both clocks.
+
+    Keys: ``raw`` (wall), ``raw_cpu``, ``<reference>`` (wall over wall), ``<reference>_cpu``.
+    """
     out: dict[str, dict[str, float]] = {}
     for name, m in _measurements(r).items():
-        v = {"raw": max(m["throughputs"])}
+        v = {"raw": max(m["throughputs"]), "raw_cpu": max(m["cpu_throughputs"])}
         for ref in REFERENCES:
             v[ref] = gate.normalise(m["throughputs"], [x[ref] for x in m["references"]])
+            v[f"{ref}_cpu"] = gate.normalise(m["cpu_throughputs"], [x[f"{ref}_cpu"] for x in m["references"]])
         out[name] = v
     return out
+
+
+def spread(ratios: list[float], margin: float) -> dict[str, float]:
+    """Spread of one figure's ratios, and every ordered pair of runs taken as (baseline, now).
+
+    ``pairs_below`` counts the pairs whose now / baseline falls below ``1 - margin``: each one
+    is a false alarm the gate would have raised had that run been the baseline.
+    """
+    pairs = [b / a for i, a in enumerate(ratios) for j, b in enumerate(ratios) if i != j]
+    return {
+        "min": min(ratios),
+        "max": max(ratios),
+        "cv": statistics.pstdev(ratios) / statistics.fmean(ratios),
+        "below_margin": sum(x < 1.0 - margin for x in ratios),
+        "worst_pair": min(pairs, default=1.0),
+        "pairs": len(pairs),
+        "pairs_below": sum(x < 1.0 - margin for x in pairs),
+    }
 
 
 def summarise(runs: list[tuple[str, dict[str, dict[str, float]]]], margin: float) -> dict[str, Any]:
@@ -86,14 +108,22 @@ def summarise(runs: list[tuple[str, dict[str, dict[str, float]]]], margin: float
         for var in runs[0][1][fig]:
             centre = statistics.median(v[fig][var] for v in quiet)
             ratios = [v[fig][var] / centre for _, v in runs]
-            summary[fig][var] = {
-                "ratios": ratios,
-                "min": min(ratios),
-                "max": max(ratios),
-                "cv": statistics.pstdev(ratios) / statistics.fmean(ratios),
-                "below_margin": sum(x < 1.0 - margin for x in ratios),
-            }
+            summary[fig][var] = {"ratios": ratios, **spread(ratios, margin)}
     return summary
+
+
+def print_summary(summary: dict[str, Any], margin: float) -> None:
+    """One line per figure and variant (raw, or normalised by each reference)."""
+    cut = format(1 - margin, ".2f")
+    print(f"{'figure':<18}{'variant':<11}{'min':>7}{'max':>7}{'cv %':>7}{'worst pair':>12}{'pairs < ' + cut:>13}")
+    for fig, by_var in summary.items():
+        for var, s in by_var.items():
+            gated = gate.reference_for(fig) + ("_cpu" if gate.clock_for(1) == "cpu" else "")
+            mark = "  <- gated" if var == gated else ""
+            print(
+                f"{fig:<18}{var:<11}{s['min']:>7.2f}{s['max']:>7.2f}{100 * s['cv']:>7.1f}{s['worst_pair']:>12.2f}"
+                f"{s['pairs_below']:>6}/{s['pairs']:<6}{mark}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="load processes (2 = one per core here)")
     ap.add_argument("--load", nargs="+", default=["none", "cpu", "mem"], choices=["none", *_LOADERS])
     ap.add_argument("--margin", type=float, default=gate.DEFAULT_MARGIN)
+    ap.add_argument("--summarise", metavar="NOISE_JSON", help="re-summarise a saved noise.json (runs nothing)")
     args = ap.parse_args(argv)
+    if args.summarise:
+        saved = json.loads(Path(args.summarise).read_text())
+        print_summary(
+            {f: {v: spread(s["ratios"], args.margin) for v, s in by.items()} for f, by in saved["summary"].items()},
+            args.margin,
+        )
+        return 0
     runs: list[tuple[str, dict[str, dict[str, float]]]] = []
     loads: list[dict[str, Any]] = []
     for cond in args.load:
@@ -114,18 +152,19 @@ def main(argv: list[str] | None = None) -> int:
                 _stop(procs)
             runs.append((cond, variants(r)))
             loads.append({"condition": cond, "load_average_1min": r["load_average"]["start"][0]})
+            _save(args, loads, summarise(runs, args.margin))
             print(f"{cond} run {i + 1}/{args.runs}: load {r['load_average']['start'][0]:.2f}", flush=True)
     summary = summarise(runs, args.margin)
     print(f"\nratio to the median of the quiet runs, over {len(runs)} runs ({', '.join(args.load)})")
-    print(f"{'figure':<18}{'variant':<8}{'min':>7}{'max':>7}{'cv %':>7}{'< ' + format(1 - args.margin, '.2f'):>8}")
-    for fig, by_var in summary.items():
-        for var, s in by_var.items():
-            mark = " <- gated" if var == gate.reference_for(fig) else ""
-            print(f"{fig:<18}{var:<8}{s['min']:>7.2f}{s['max']:>7.2f}{100 * s['cv']:>7.1f}{s['below_margin']:>8}{mark}")
+    print_summary(summary, args.margin)
+    print(f"results: {_save(args, loads, summary)}")
+    return 0
+
+
+def _save(args: argparse.Namespace, loads: list[dict[str, Any]], summary: dict[str, Any]) -> Path:
     out = HERE / "results" / "noise.json"
     out.write_text(json.dumps({"args": vars(args), "runs": loads, "summary": summary}, indent=2) + "\n")
-    print(f"results: {out}")
-    return 0
+    return out
 
 
 if __name__ == "__main__":

@@ -62,13 +62,14 @@ cls = AgentModel if engine == "agent" else VectorModel
 if engine == "vector":  # warm-up: load compiled kernels from the cache (or compile them)
     warm = VectorModel(spec=compile_spec(cxsim.load_config(["population.size=500", "simulation.days=2"])))
     warm.step(); warm.step()
-init_s, run_s, refs, rss_mb, ref = [], [], [], 0.0, None
+init_s, run_s, cpu_s, refs, rss_mb, ref = [], [], [], [], 0.0, None
 for rep in range(repeats):
     t0 = time.perf_counter(); model = cls(spec=spec); init_s.append(time.perf_counter() - t0)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(days):
         model.step()
     run_s.append(time.perf_counter() - t0)
+    cpu_s.append(time.process_time() - c0)
     threads = getattr(model, "threads", 1)
     last = model.history[-1]
     del model
@@ -77,8 +78,9 @@ for rep in range(repeats):
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ref = Reference()
     refs.append(ref.measure(threads))
-print(json.dumps({"init_s": min(init_s), "run_s": min(run_s), "run_s_all": run_s, "peak_rss_mb": rss_mb,
-                  "threads": threads, "references": refs, "nps_end": last["nps"], "customers_end": last["customers"]}))
+print(json.dumps({"init_s": min(init_s), "run_s": min(run_s), "run_s_all": run_s, "cpu_s_all": cpu_s,
+                  "peak_rss_mb": rss_mb, "threads": threads, "references": refs, "nps_end": last["nps"],
+                  "customers_end": last["customers"]}))
 """
 
 _COMPILE = """
@@ -112,6 +114,7 @@ def engine_case(case: EngineCase, repeats: int) -> dict[str, Any]:
         days=case.days,
         customer_days_per_s=case.size * case.days / r["run_s"],
         throughputs=[case.size * case.days / t for t in r["run_s_all"]],
+        cpu_throughputs=[case.size * case.days / t for t in r["cpu_s_all"]],
         peak_rss_bytes_per_person=r["peak_rss_mb"] * 2**20 / case.size,
     )
     return r
@@ -127,23 +130,18 @@ def queue_bench(n: int, repeats: int, ref: Reference) -> dict[str, Any]:
     services = gen.exponential(aht, n)
     patience = gen.exponential(3.0, n)
     fifo_waits(arrivals[:100], services[:100], patience[:100], servers)  # warm
-    throughputs, refs = [], []
-    for _ in range(repeats):
-        best = min(_timed(lambda: fifo_waits(arrivals, services, patience, servers)) for _ in range(5))
-        throughputs.append(n / best)
-        refs.append(ref.measure(1))
-    t_simpy = _timed(lambda: simpy_waits(arrivals, services, patience, servers))
+    timings = _repeat(lambda: fifo_waits(arrivals, services, patience, servers), n, repeats, ref)
+    t_simpy = _timed(lambda: simpy_waits(arrivals, services, patience, servers))[0]
     w1, a1 = fifo_waits(arrivals, services, patience, servers)
     w2, a2 = simpy_waits(arrivals, services, patience, servers)
     return {
         "customers": n,
-        "fifo_customers_per_s": max(throughputs),
+        "fifo_customers_per_s": max(timings["throughputs"]),
         "simpy_customers_per_s": n / t_simpy,
-        "fifo_over_simpy": max(throughputs) * t_simpy / n,
+        "fifo_over_simpy": max(timings["throughputs"]) * t_simpy / n,
         "identical": bool(np.array_equal(w1, w2) and np.array_equal(a1, a2)),
         "abandonment": float(a1.mean()),
-        "throughputs": throughputs,
-        "references": refs,
+        **timings,
     }
 
 
@@ -164,18 +162,13 @@ def wom_bench(size: int, repeats: int, ref: Reference) -> dict[str, Any]:
     neg = np.zeros(size, dtype=np.int32)
     deliver_wom(talk, False, net.indptr, net.indices, pos, neg)  # warm
     messages = int(pos.sum() + neg.sum())
-    throughputs, refs = [], []
-    for _ in range(repeats):
-        best = min(_timed(lambda: deliver_wom(talk, False, net.indptr, net.indices, pos, neg)) for _ in range(5))
-        throughputs.append(messages / best)
-        refs.append(ref.measure(1))
+    timings = _repeat(lambda: deliver_wom(talk, False, net.indptr, net.indices, pos, neg), messages, repeats, ref)
     return {
         "size": size,
         "build_s": t_build,
         "messages": messages,
-        "messages_per_s": max(throughputs),
-        "throughputs": throughputs,
-        "references": refs,
+        "messages_per_s": max(timings["throughputs"]),
+        **timings,
     }
 
 
@@ -200,10 +193,22 @@ def compile_bench(ref: Reference) -> dict[str, Any]:
     }
 
 
-def _timed(fn: Any) -> float:
-    t0 = time.perf_counter()
+def _timed(fn: Any) -> tuple[float, float]:
+    """(wall seconds, process CPU seconds) of one call."""
+    w0, c0 = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - t0
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
+def _repeat(fn: Any, work: int, repeats: int, ref: Reference) -> dict[str, list[Any]]:
+    """``repeats`` rounds of (best of 5 calls of ``fn``, then the references): work per second on both clocks."""
+    out: dict[str, list[Any]] = {"throughputs": [], "cpu_throughputs": [], "references": []}
+    for _ in range(repeats):
+        calls = [_timed(fn) for _ in range(5)]
+        out["throughputs"].append(work / min(c[0] for c in calls))
+        out["cpu_throughputs"].append(work / max(min(c[1] for c in calls), 1e-9))
+        out["references"].append(ref.measure(1))
+    return out
 
 
 def figures(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -213,13 +218,16 @@ def figures(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out = {}
     for name, unit, m in measured:
         kind = gate.reference_for(name)
-        rates = [x[kind] for x in m["references"]]
+        clock = gate.clock_for(m.get("threads", 1))
+        key = "throughputs" if clock == "wall" else "cpu_throughputs"
+        rates = [x[kind if clock == "wall" else f"{kind}_cpu"] for x in m["references"]]
         out[name] = {
             "raw": max(m["throughputs"]),
             "unit": unit,
+            "clock": clock,
             "reference": kind,
             "reference_rate": max(rates),
-            "normalised": gate.normalise(m["throughputs"], rates),
+            "normalised": gate.normalise(m[key], rates),
         }
     return out
 
@@ -309,13 +317,14 @@ def print_table(r: dict[str, Any]) -> None:
         c = r["compile"]
         cold, warm = c["first_run_empty_cache_s"], c["second_run_warm_cache_s"]
         print(f"first vector run, empty numba cache: {cold:.1f} s (warm cache: {warm:.1f} s)")
-    print(f"\n{'figure':<22}{'raw':>14}  {'unit':<18}{'reference':>10}{'ref rate':>10}{'normalised':>13}")
+    head = f"{'figure':<22}{'raw (wall)':>14}  {'unit':<18}{'clock':>6}{'reference':>10}{'ref rate':>10}"
+    print(f"\n{head}{'normalised':>13}")
     for fname, f in r["figures"].items():
         print(
-            f"{fname:<22}{f['raw']:>14,.0f}  {f['unit']:<18}{f['reference']:>10}{f['reference_rate']:>10.3g}"
-            f"{f['normalised']:>13.4g}"
+            f"{fname:<22}{f['raw']:>14,.0f}  {f['unit']:<18}{f['clock']:>6}{f['reference']:>10}"
+            f"{f['reference_rate']:>10.3g}{f['normalised']:>13.4g}"
         )
-    print("reference units: triad GB/s, draws M/s, python M iterations/s")
+    print("reference units: triad GB/s, draws M/s, python M iterations/s; normalised on the clock shown")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -332,15 +341,8 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 def baseline_entry(r: dict[str, Any]) -> dict[str, Any]:
     """What ``--update-baseline`` stores for a plan: normalised figures with their provenance."""
     return {
-        "commit": r["commit"],
-        "dirty": r["dirty"],
-        "date": r["date"],
-        "machine": r["machine"],
-        "repeats": r["repeats"],
-        "load_average_1min": r["load_average"]["start"][0],
-        "figures": {k: f["normalised"] for k, f in r["figures"].items()},
+        **history.summary(r),
         "units": {k: gate.normalised_unit(f["unit"], f["reference"]) for k, f in r["figures"].items()},
-        "raw": {k: f["raw"] for k, f in r["figures"].items()},
         "compile": r["compile"],
     }
 
@@ -348,7 +350,7 @@ def baseline_entry(r: dict[str, Any]) -> dict[str, Any]:
 def check(r: dict[str, Any], baseline: dict[str, Any], margin: float) -> bool:
     """Print the gate's table for this run against ``baseline`` (one plan's entry); True if it passes."""
     now = {k: f["normalised"] for k, f in r["figures"].items()}
-    rows = gate.compare(baseline["figures"], now, margin)
+    rows = gate.compare(baseline["normalised"], now, margin)
     print(f"\nregression check against benchmarks/baseline.json ({r['plan']}: commit {baseline['commit'][:10]},")
     print(f"{baseline['date']}, {baseline['machine']['cpu']}); fails when now / baseline < {1 - margin:.2f}")
     print(gate.format_table(rows, baseline.get("units")))

@@ -98,7 +98,9 @@ def test_normalised_unit_reads_as_work_per_reference_unit() -> None:
 
 
 def _refs(triad: float, draws: float, python: float) -> dict[str, float]:
-    return {"triad": triad, "draws": draws, "python": python}
+    """Reference rates on both clocks; the CPU-time rates are made 3x the wall ones to tell them apart."""
+    wall = {"triad": triad, "draws": draws, "python": python}
+    return {**wall, **{f"{k}_cpu": 3.0 * v for k, v in wall.items()}}
 
 
 def _result(scale: float = 1.0) -> dict[str, Any]:
@@ -121,22 +123,35 @@ def _result(scale: float = 1.0) -> dict[str, Any]:
         "wom": {"throughputs": [1e8, 9e7], "references": [_refs(10, 100, 4), _refs(10, 110, 4)]},
         "compile": {"first_run_empty_cache_s": 20.0, "normalised": 100.0},
     }
+    r["engines"].append(
+        {"name": "vector_1m_365d", "threads": 2, "throughputs": [2e7], "references": [_refs(20, 200, 4)]}
+    )
     for m in [*r["engines"], r["queue"], r["wom"]]:
         m["throughputs"] = [t * scale for t in m["throughputs"]]
+        m["cpu_throughputs"] = [1.5 * t for t in m["throughputs"]]  # CPU time 1/1.5 of wall time
     r["figures"] = run.figures(r)
     return r
 
 
 def test_figures_divide_best_throughput_by_best_rate_of_the_declared_reference() -> None:
-    """agent: 2e5 / 5 (python); vector: 3e7 / best of its own reference's rates."""
+    """Single-threaded figures on CPU time: agent (1.5 x 2e5) / (3 x 5) with the Python loop; vector by
+    its own reference. The 2-thread figure on wall time: 2e7 / its reference's wall rate."""
     f = _result()["figures"]
-    assert f["agent_5k_30d"]["normalised"] == pytest.approx(2e5 / 5)
-    assert f["agent_5k_30d"]["reference"] == "python"
+    assert f["agent_5k_30d"]["normalised"] == pytest.approx(1.5 * 2e5 / (3 * 5))
+    assert (f["agent_5k_30d"]["reference"], f["agent_5k_30d"]["clock"]) == ("python", "cpu")
     ref = gate.reference_for("vector_100k_60d")
     best = max(_refs(10, 100, 4)[ref], _refs(12, 80, 5)[ref])
-    assert f["vector_100k_60d"]["normalised"] == pytest.approx(3e7 / best)
-    assert f["vector_100k_60d"]["raw"] == 3e7
-    assert set(f) == {"agent_5k_30d", "vector_100k_60d", "fifo_waits", "wom_delivery"}
+    assert f["vector_100k_60d"]["normalised"] == pytest.approx(1.5 * 3e7 / (3 * best))
+    assert f["vector_100k_60d"]["raw"] == 3e7  # raw is always wall-clock throughput
+    assert f["vector_1m_365d"]["clock"] == "wall"
+    assert f["vector_1m_365d"]["normalised"] == pytest.approx(2e7 / _refs(20, 200, 4)[ref])
+    assert set(f) == {"agent_5k_30d", "vector_100k_60d", "vector_1m_365d", "fifo_waits", "wom_delivery"}
+
+
+def test_one_thread_is_normalised_on_cpu_time_and_several_on_wall_time() -> None:
+    """CPU time would hide a lost parallel speed-up, so only single-threaded figures use it."""
+    assert gate.clock_for(1) == "cpu"
+    assert gate.clock_for(2) == "wall"
 
 
 def test_check_passes_against_its_own_baseline_and_fails_when_twice_as_slow(capsys: pytest.CaptureFixture[str]) -> None:
@@ -145,7 +160,7 @@ def test_check_passes_against_its_own_baseline_and_fails_when_twice_as_slow(caps
     assert run.check(_result(), base, 0.30)
     assert not run.check(_result(scale=0.5), base, 0.30)
     out = capsys.readouterr().out
-    assert out.count("REGRESSED") == 4
+    assert out.count("REGRESSED") == 5
     assert "first-run compile (reported, not gated): 20.0 s now" in out
 
 
@@ -219,5 +234,17 @@ def test_baseline_entry_keeps_provenance() -> None:
     entry = run.baseline_entry(copy.deepcopy(_result()))
     assert entry["commit"] == "0123456789abcdef"
     assert entry["machine"]["cpu"] == "test cpu"
-    assert entry["figures"]["agent_5k_30d"] == pytest.approx(4e4)
+    assert entry["normalised"]["agent_5k_30d"] == pytest.approx(2e4)
     assert entry["units"]["agent_5k_30d"] == "customer-days per M Python loops"
+
+
+def test_noise_spread_counts_every_ordered_pair_as_a_possible_false_alarm() -> None:
+    """Runs at 1.0, 0.8 and 1.2: of the six (baseline, now) pairs only 0.8 / 1.2 = 0.67 is below 0.70."""
+    import noise
+
+    s = noise.spread([1.0, 0.8, 1.2], 0.30)
+    assert s["pairs"] == 6
+    assert s["pairs_below"] == 1
+    assert s["worst_pair"] == pytest.approx(0.8 / 1.2)
+    assert (s["min"], s["max"], s["below_margin"]) == (0.8, 1.2, 0)
+    assert s["cv"] == pytest.approx((0.08 / 3) ** 0.5)

@@ -40,6 +40,7 @@ def record(result: dict[str, Any], passed: bool | None) -> dict[str, Any]:
         "references": {k: f["reference_rate"] for k, f in result["figures"].items()},
         "vector_over_agent": result["vector_over_agent"],
         "compile_first_run_s": compile_.get("first_run_empty_cache_s"),
+        "compile_first_run_cpu_s": compile_.get("first_run_cpu_s"),
         "compile_normalised": compile_.get("normalised"),
         "check": None if passed is None else ("pass" if passed else "fail"),
     }
@@ -103,8 +104,10 @@ def plot(
         ax.set_title(title, loc="left", fontsize=11)
         ax.grid(alpha=0.3)
     axes[0].legend(loc="lower left", fontsize=9, ncol=3)
-    comp = [ln.get("compile_first_run_s") for ln in lines]
-    axes[2].plot(x, [float("nan") if c is None else c for c in comp], marker="s", color="tab:purple")
+    for key, label in (("compile_first_run_s", "wall"), ("compile_first_run_cpu_s", "CPU")):
+        comp = [ln.get(key) for ln in lines]
+        axes[2].plot(x, [float("nan") if c is None else c for c in comp], marker="s", label=label)
+    axes[2].legend(loc="lower left", fontsize=9)
     axes[2].set_ylabel("seconds")
     axes[2].set_title("first vector run with an empty numba cache (reported, not gated)", loc="left", fontsize=11)
     axes[2].set_ylim(bottom=0)

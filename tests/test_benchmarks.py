@@ -121,7 +121,7 @@ def _result(scale: float = 1.0) -> dict[str, Any]:
         ],
         "queue": {"throughputs": [6e7], "references": [_refs(10, 120, 4)]},
         "wom": {"throughputs": [1e8, 9e7], "references": [_refs(10, 100, 4), _refs(10, 110, 4)]},
-        "compile": {"first_run_empty_cache_s": 20.0, "normalised": 100.0},
+        "compile": {"first_run_empty_cache_s": 20.0, "first_run_cpu_s": 16.0, "normalised": 100.0},
     }
     r["engines"].append(
         {"name": "vector_1m_365d", "threads": 2, "throughputs": [2e7], "references": [_refs(20, 200, 4)]}
@@ -161,7 +161,7 @@ def test_check_passes_against_its_own_baseline_and_fails_when_twice_as_slow(caps
     assert not run.check(_result(scale=0.5), base, 0.30)
     out = capsys.readouterr().out
     assert out.count("REGRESSED") == 5
-    assert "first-run compile (reported, not gated): 20.0 s now" in out
+    assert "first-run compile (reported, not gated): 20.0 s now (16.0 s CPU)" in out
 
 
 def test_check_passes_a_slowdown_within_the_margin() -> None:
@@ -180,7 +180,7 @@ def test_history_line_round_trips_with_raw_normalised_and_compile(tmp_path: Path
     assert [ln["check"] for ln in lines] == [None, "fail"]
     assert lines[1]["raw"]["vector_100k_60d"] == 1.5e7
     assert lines[1]["normalised"]["agent_5k_30d"] == pytest.approx(lines[0]["normalised"]["agent_5k_30d"] / 2)
-    assert lines[0]["compile_first_run_s"] == 20.0
+    assert (lines[0]["compile_first_run_s"], lines[0]["compile_first_run_cpu_s"]) == (20.0, 16.0)
     assert lines[0]["commit"] == "0123456789abcdef"
     rel = history.relative(lines, "normalised", {"agent_5k_30d": lines[0]["normalised"]["agent_5k_30d"], "x": 1.0})
     assert rel == {"agent_5k_30d": [1.0, 0.5], "x": [None, None]}

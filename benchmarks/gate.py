@@ -33,11 +33,12 @@ __all__ = [
 DEFAULT_MARGIN = 0.30
 
 # Which reference normalises which figure (the kind of work that bounds it), by figure-name prefix.
+# Chosen by the kind of work and checked with benchmarks/noise.py (benchmarks/README.md has the figures).
 REFERENCE_OF = {
     "agent_": "python",  # Mesa agents and SimPy events: the Python interpreter
-    "vector_": "draws",  # per-person numba rules, dominated by keyed draws and hazards
-    "fifo": "draws",  # a sequential numba recursion on cache-resident arrays
-    "wom": "draws",  # a CSR walk whose 100k-node arrays fit in the last-level cache
+    "vector_": "draws",  # per-person numba rules: keyed draws, hazards, branches
+    "fifo": "triad",  # measured: triad varied least under load (draws and python added noise)
+    "wom": "triad",  # a gather over CSR arrays: memory access, not arithmetic
 }
 
 

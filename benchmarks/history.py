@@ -103,7 +103,7 @@ def plot(
         ax.set_ylabel("now / baseline")
         ax.set_title(title, loc="left", fontsize=11)
         ax.grid(alpha=0.3)
-    axes[0].legend(loc="lower left", fontsize=9, ncol=3)
+    axes[0].legend(loc="best", fontsize=9, ncol=3)
     for key, label in (("compile_first_run_s", "wall"), ("compile_first_run_cpu_s", "CPU")):
         comp = [ln.get(key) for ln in lines]
         axes[2].plot(x, [float("nan") if c is None else c for c in comp], marker="s", label=label)

@@ -50,6 +50,14 @@ def test_compare_flags_a_loss_beyond_the_margin_and_nothing_else() -> None:
     assert not gate.failed([rows[0], rows[2], rows[3]])
 
 
+def test_a_report_only_figure_shows_its_ratio_but_never_fails() -> None:
+    """Half its baseline: 'not gated', ratio 0.5, no failure; the same figure gated would regress."""
+    rows = gate.compare({"wom_delivery": 2.0}, {"wom_delivery": 1.0}, 0.30)
+    assert [(r.status, r.ratio) for r in rows] == [("not gated", 0.5)]
+    assert not gate.failed(rows)
+    assert gate.compare({"wom_delivery": 2.0}, {"wom_delivery": 1.0}, 0.30, report_only=())[0].status == "REGRESSED"
+
+
 def test_compare_margin_is_configurable() -> None:
     """The same 20 % loss regresses at margin 0.15 and passes at 0.25."""
     assert gate.compare({"a": 5.0}, {"a": 4.0}, 0.15)[0].status == "REGRESSED"
@@ -160,7 +168,7 @@ def test_check_passes_against_its_own_baseline_and_fails_when_twice_as_slow(caps
     assert run.check(_result(), base, 0.30)
     assert not run.check(_result(scale=0.5), base, 0.30)
     out = capsys.readouterr().out
-    assert out.count("REGRESSED") == 5
+    assert out.count("REGRESSED") == 4  # every figure but the report-only WOM delivery
     assert "first-run compile (reported, not gated): 20.0 s now (16.0 s CPU)" in out
 
 

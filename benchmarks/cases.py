@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FULL", "QUICK", "EngineCase", "Plan"]
+__all__ = ["FULL", "HUGE", "QUICK", "EngineCase", "Plan"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class EngineCase:
 class Plan:
     """What one benchmark mode measures."""
 
+    name: str  # the plan's key in benchmarks/baseline.json and history.jsonl
     engine_cases: tuple[EngineCase, ...]
     agent_case: str  # the EngineCase the vector/agent ratio divides by
     ratio_case: str  # the vector EngineCase in the ratio
@@ -30,6 +31,7 @@ class Plan:
 
 
 QUICK = Plan(
+    name="quick",
     engine_cases=(
         EngineCase("agent_5k_30d", "agent", 5_000, 30),
         EngineCase("vector_100k_60d", "vector", 100_000, 60),
@@ -42,6 +44,7 @@ QUICK = Plan(
 )
 
 FULL = Plan(
+    name="full",
     engine_cases=(
         EngineCase("agent_20k_60d", "agent", 20_000, 60),
         EngineCase("vector_100k_365d", "vector", 100_000, 365),

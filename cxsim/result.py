@@ -43,6 +43,10 @@ class SimulationResult:
         summary: end-of-run KPIs (JSON-serialisable).
         engine: the engine that produced it.
         seed: the seed used.
+        surveys: one row per day and survey: the surveys' tallies (``cxsim.voc.survey_frame``).
+        voc: measured vs true NPS / CSAT / effort per day, week and month (``cxsim.voc.measured_table``).
+        referrers: one row per person who brought a customer by referral (``cxsim.referrals``).
+        referrers_by_class: the same by segment and end state.
     """
 
     daily: pd.DataFrame
@@ -51,6 +55,10 @@ class SimulationResult:
     summary: dict[str, Any] = field(default_factory=dict)
     engine: str = "agent"
     seed: int = 0
+    surveys: pd.DataFrame = field(default_factory=pd.DataFrame)
+    voc: pd.DataFrame = field(default_factory=pd.DataFrame)
+    referrers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    referrers_by_class: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:

@@ -12,8 +12,10 @@ from cxsim.config.validation import ConfigError, validate
 from cxsim.engines.agent import AgentModel
 from cxsim.engines.vector import VectorModel
 from cxsim.kernels.groups import reset_totals
+from cxsim.referrals import referral_outputs
 from cxsim.result import SimulationResult, daily_frame, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
+from cxsim.voc import measured_table, survey_frame, voc_summary
 
 __all__ = ["ENGINES", "simulate"]
 
@@ -68,11 +70,20 @@ def simulate(
     daily = daily_frame(model.history)
     reported = dataclasses.replace(spec, days=until)
     tps = touchpoint_table(reported, totals)
+    summary = summarise(reported, daily[daily["day"] <= until], tps)
+    surveys = survey_frame(model.surveys)
+    summary.update(voc_summary(spec, surveys, daily, until))
+    referrers, by_class, referral_summary = referral_outputs(spec, model.referral_state(), daily, until)
+    summary.update(referral_summary)
     return SimulationResult(
         daily=daily,
         touchpoints=tps,
         steps=step_table(reported, totals),
-        summary=summarise(reported, daily[daily["day"] <= until], tps),
+        summary=summary,
         engine=engine_name,
         seed=spec.seed,
+        surveys=surveys,
+        voc=measured_table(surveys, daily, spec.warmup_days, until, spec.voc_ci_level),
+        referrers=referrers,
+        referrers_by_class=by_class,
     )

@@ -21,6 +21,7 @@ __all__ = [
     "Rules",
     "Segments",
     "Steps",
+    "Survey",
     "Totals",
     "Touchpoints",
     "Visits",
@@ -113,6 +114,18 @@ class Market(NamedTuple):
     bond_gain: float  # per positive message
     bond_loss: float  # per negative message
     hype: float  # expectation rise per positive message
+
+
+class Survey(NamedTuple):
+    """The voice-of-the-customer programme (observation only; see ``cxsim.kernels.voc``)."""
+
+    tx_p_invite: float  # transactional: invitation probability after a journey ends
+    tx_journey: np.ndarray  # (J,) bool: journey types the transactional survey follows
+    tx_touchpoint: np.ndarray  # (T,) bool: last-contact touchpoints it follows
+    rel_period: int  # relationship: days between waves
+    rel_p_invite: float  # relationship: invitation probability per active customer and wave
+    response: np.ndarray  # (3,) response probability of a detractor, a passive, a promoter (true class)
+    answer_sd: float  # points of noise around the true 0-10 answer
 
 
 class Heard(NamedTuple):

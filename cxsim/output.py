@@ -1,8 +1,11 @@
 """Writing a run's files: atomically (temp file + rename), tidy and self-describing (D5).
 
-A run directory receives ``daily.parquet``, ``touchpoints.parquet`` (and CSV copies on
-request), ``summary.json``, ``run_meta.json`` (resolved config, seed, engine, package
-versions, git commit, wall time) and ``kpis.png``. Each file appears whole or not at all.
+A run directory receives ``daily.parquet``, ``touchpoints.parquet``, ``steps.parquet``,
+``voc.parquet`` (measured vs true NPS / CSAT / effort per day, week and month),
+``surveys.parquet`` (the surveys' daily tallies), ``referrers.parquet`` (who brought whom) and
+``referrers_by_class.parquet`` (and CSV copies on request), ``summary.json``, ``run_meta.json``
+(resolved config, seed, engine, package versions, git commit, wall time) and ``kpis.png``.
+Each file appears whole or not at all.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = [
     "output_dir_problem",
     "package_versions",
     "run_meta",
+    "survey_text",
     "write_run",
 ]
 
@@ -139,10 +143,16 @@ def write_run(
         ("daily.parquet", _parquet_bytes(result.daily)),
         ("touchpoints.parquet", _parquet_bytes(result.touchpoints)),
         ("steps.parquet", _parquet_bytes(result.steps)),
+        ("voc.parquet", _parquet_bytes(result.voc)),
+        ("surveys.parquet", _parquet_bytes(result.surveys)),
+        ("referrers.parquet", _parquet_bytes(result.referrers)),
+        ("referrers_by_class.parquet", _parquet_bytes(result.referrers_by_class)),
     ]
     if csv:
         files.append(("daily.csv", result.daily.to_csv(index=False).encode()))
         files.append(("touchpoints.csv", result.touchpoints.to_csv(index=False).encode()))
+        files.append(("voc.csv", result.voc.to_csv(index=False).encode()))
+        files.append(("referrers.csv", result.referrers.to_csv(index=False).encode()))
     files.append(("summary.json", (json.dumps(result.summary, indent=2) + "\n").encode()))
     files.append(("run_meta.json", (json.dumps(run_meta(cfg, result, wall_seconds), indent=2) + "\n").encode()))
     files.append(("kpis.png", png_bytes(kpi_figure(result.daily, currency=str(result.summary.get("currency", ""))))))
@@ -170,6 +180,11 @@ def comparison_meta(cfg: Any) -> dict[str, Any]:
         "Bass p (marketing) / q (word of mouth), per day": f"{a.p_marketing} / {a.q_wom}",
         "negative WOM suppression per message": a.nwom_suppression,
         "cost per acquisition / referral reward": f"{e.cost_per_acquisition} / {e.referral_reward}",
+        "surveys (observation only)": survey_text(cfg.voc),
+        "survey answer rate: promoter / passive / detractor": (
+            f"{cfg.voc.response.promoter} / {cfg.voc.response.passive} / {cfg.voc.response.detractor}"
+        ),
+        "survey answer noise (sd, points of 0-10)": cfg.voc.answer_sd,
     }
     return {
         "journey": str(cfg.journey.name),
@@ -177,9 +192,23 @@ def comparison_meta(cfg: Any) -> dict[str, Any]:
         "memory_rule": str(getattr(b.memory.rule, "name", b.memory.rule)),
         "engine": str(getattr(cfg.simulation.engine, "name", cfg.simulation.engine)),
         "parameters": params,
+        "survey_text": survey_text(cfg.voc),
         "versions": package_versions(),
         "git_commit": git_commit(),
     }
+
+
+def survey_text(voc: Any) -> str:
+    """The survey programme in a few words (report, assumptions)."""
+    tx, rel = voc.transactional, voc.relationship
+    parts = []
+    if tx.p_invite > 0:
+        after = ", ".join(list(tx.journeys)) or "every"
+        where = f" ending at {', '.join(list(tx.touchpoints))}" if len(tx.touchpoints) else ""
+        parts.append(f"{100 * tx.p_invite:.0f}% of {after} journeys{where} invited when the journey ends")
+    if rel.p_invite > 0:
+        parts.append(f"{100 * rel.p_invite:.0f}% of active customers invited every {rel.period_days} days")
+    return "; ".join(parts) or "no surveys"
 
 
 def write_comparison(out_dir: Path, result: Any, baseline_cfg: Any) -> list[Path]:

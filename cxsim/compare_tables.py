@@ -212,7 +212,7 @@ def mean_steps(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def survey_size(effect: float, var_a: float, var_b: float, level: float, power: float = POWER) -> float:
-    """Answers per arm for a two-sample test of an NPS difference (``docs/model.md`` §6.8).
+    """Answers per arm for a two-sample test of an NPS difference (``docs/model.md`` section 6, "Listening").
 
     ``effect`` is the true difference in NPS points, ``var_a`` and ``var_b`` the per-answer
     variances ``p + d − (p − d)²`` of the promoter-minus-detractor score in each arm:

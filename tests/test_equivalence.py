@@ -41,6 +41,24 @@ CASES = {
     ],
     "mean_memory_all_talk": ["behaviour.memory.rule=mean", "wom.talkers=all_customers", "wom.p_talk_promoter=0.05"],
     "linear_memory": ["behaviour.memory.rule=linear", "behaviour.memory.end_weight=-0.1"],
+    # surveys (restricted, noisy, weekly waves) and referral attribution with lots of word of mouth
+    "surveys_referrals": [
+        "voc.transactional.p_invite=0.8",
+        "voc.transactional.journeys=[support]",
+        "voc.relationship.period_days=7",
+        "voc.relationship.p_invite=0.5",
+        "voc.answer_sd=2.5",
+        "wom.p_talk_promoter=0.2",
+        "acquisition.q_wom=0.2",
+        "population.initial_customer_share=0.3",
+    ],
+    "surveys_referrals_complete": [
+        "wom=mean_field",
+        "population.initial_customer_share=0.1",
+        "acquisition.q_wom=0.05",
+        "voc.transactional.touchpoints=[contact_centre]",
+        "voc.transactional.p_invite=1",
+    ],
 }
 
 
@@ -59,6 +77,10 @@ def assert_same(agent: cxsim.SimulationResult, vector: cxsim.SimulationResult) -
             assert (ta[col] == tv[col]).all(), col
     pd.testing.assert_frame_equal(agent.steps, vector.steps, check_exact=True)
     assert agent.summary.keys() == vector.summary.keys()
+    # what the surveys and the referral attribution observed
+    for name in ("surveys", "voc", "referrers", "referrers_by_class"):
+        a_t, v_t = getattr(agent, name), getattr(vector, name)
+        pd.testing.assert_frame_equal(a_t, v_t, check_exact=False, rtol=1e-9, atol=0, obj=name)
 
 
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
@@ -79,10 +101,13 @@ def test_cases_exercise_what_they_claim() -> None:
     assert churn.summary["churn_rate_annual"] > 1.0
     quiet = cxsim.simulate(cxsim.load_config(BASE + CASES["no_wom"]))
     assert quiet.daily["wom_positive"].sum() == 0 and quiet.summary["acquired_referral_total"] == 0
+    for case in ("surveys_referrals", "surveys_referrals_complete"):
+        seen = cxsim.simulate(cxsim.load_config(BASE + CASES[case]))
+        assert seen.summary["survey_responses_total"] > 100 and seen.summary["referrers_total"] > 20, case
 
 
 _THREADS_SCRIPT = """
-import sys, numba, pandas as pd, cxsim
+import sys, numba, numpy as np, pandas as pd, cxsim
 from cxsim.engines.vector import VectorModel
 from cxsim.spec import compile_spec
 spec = compile_spec(cxsim.load_config(["population.size=20000", "simulation.days=40", "simulation.warmup_days=0"]))
@@ -91,6 +116,11 @@ assert model.threads == int(sys.argv[2]), (model.threads, sys.argv[2])
 for _ in range(40):
     model.step()
 pd.DataFrame(model.history).to_parquet(sys.argv[1])
+# what the surveys and the referral attribution observed
+pd.DataFrame(np.stack(model.surveys).reshape(40, -1)).to_parquet(sys.argv[1] + ".surveys")
+pd.DataFrame({"referred_by": model.people.referred_by, "left_day": model.people.left_day}).to_parquet(
+    sys.argv[1] + ".people"
+)
 """
 
 
@@ -102,5 +132,6 @@ def test_vector_identical_at_any_thread_count(tmp_path: pytest.TempPathFactory) 
         out = tmp_path / f"daily_{threads}.parquet"  # type: ignore[operator]
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
         subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, str(out), threads], check=True, env=env, timeout=600)
-        frames.append(pd.read_parquet(out))
-    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+        frames.append([pd.read_parquet(f"{out}{part}") for part in ("", ".surveys", ".people")])
+    for one, two in zip(frames[0], frames[1], strict=True):
+        pd.testing.assert_frame_equal(one, two, check_exact=True)

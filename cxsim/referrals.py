@@ -10,12 +10,13 @@ into the model.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cxsim.kernels.codes import CHURNED, CUSTOMER, VIA_INITIAL, VIA_MARKETING, VIA_REFERRAL
+from cxsim.kernels.groups import ReferralState
 from cxsim.money import discount_factors
 from cxsim.spec import ModelSpec
 
@@ -25,18 +26,6 @@ _VIA = {VIA_INITIAL: "initial", VIA_MARKETING: "marketing", VIA_REFERRAL: "refer
 REFERRER_COLUMNS = ["person", "segment", "state_end", "acquired_via", "referrals", "second_generation", "value"]
 _BY_CLASS_COLUMNS = ["segment", "state_end", "people", "referrers", "referrals", "referrals_per_person", "value",
                      "value_per_person"]  # fmt: skip
-
-
-class ReferralState(NamedTuple):
-    """Per-person arrays at the end of a run (index = person)."""
-
-    segment: np.ndarray
-    status: np.ndarray
-    ltr: np.ndarray
-    acquired_via: np.ndarray
-    acquired_day: np.ndarray
-    referred_by: np.ndarray  # -1: not acquired by referral
-    left_day: np.ndarray  # 0: still a customer (or never one)
 
 
 def _state_end(state: ReferralState) -> np.ndarray:

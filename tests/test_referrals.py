@@ -10,9 +10,10 @@ import cxsim
 from cxsim.engines.agent import AgentModel
 from cxsim.engines.vector import VectorModel
 from cxsim.kernels.codes import CUSTOMER, VIA_REFERRAL
+from cxsim.kernels.groups import ReferralState
 from cxsim.kernels.wom import pick_referrer, positive_talkers
 from cxsim.money import discount_factors
-from cxsim.referrals import ReferralState, referral_outputs, referred_values
+from cxsim.referrals import referral_outputs, referred_values
 from cxsim.spec import compile_spec
 
 BASE = ["population.size=1500", "simulation.days=60", "simulation.warmup_days=0", "simulation.progress=false"]

@@ -24,11 +24,10 @@ from cxsim.kernels import population, tallies, wom
 from cxsim.kernels import voc as surveys
 from cxsim.kernels.behaviour import nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
-from cxsim.kernels.groups import Visits, new_totals
+from cxsim.kernels.groups import ReferralState, Visits, new_totals
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import add_simpy_queue, add_simpy_shift_queue
-from cxsim.referrals import ReferralState
 from cxsim.spec import ModelSpec, compile_spec
 
 __all__ = ["AgentModel", "Person"]

@@ -25,6 +25,7 @@ from cxsim.kernels.groups import (
     Heard,
     Journeys,
     Market,
+    ReferralState,
     Rules,
     Segments,
     Steps,
@@ -62,7 +63,6 @@ from cxsim.kernels.wom import (
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import _fifo_waits, _shift_waits
-from cxsim.referrals import ReferralState
 from cxsim.spec import ModelSpec
 
 __all__ = ["PARALLEL_MIN_PEOPLE", "People", "VectorModel", "new_people"]

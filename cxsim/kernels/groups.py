@@ -18,6 +18,7 @@ import numpy as np
 __all__ = [
     "Journeys",
     "Market",
+    "ReferralState",
     "Rules",
     "Segments",
     "Steps",
@@ -126,6 +127,18 @@ class Survey(NamedTuple):
     rel_p_invite: float  # relationship: invitation probability per active customer and wave
     response: np.ndarray  # (3,) response probability of a detractor, a passive, a promoter (true class)
     answer_sd: float  # points of noise around the true 0-10 answer
+
+
+class ReferralState(NamedTuple):
+    """Per-person arrays at the end of a run (index = person)."""
+
+    segment: np.ndarray
+    status: np.ndarray
+    ltr: np.ndarray
+    acquired_via: np.ndarray
+    acquired_day: np.ndarray
+    referred_by: np.ndarray  # -1: not acquired by referral
+    left_day: np.ndarray  # 0: still a customer (or never one)
 
 
 class Heard(NamedTuple):

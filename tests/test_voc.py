@@ -162,3 +162,42 @@ def test_bad_survey_settings_are_refused(override: str, key: str) -> None:
 def test_cli_refuses_bad_survey_settings(tmp_path: Path, override: str, key: str) -> None:
     """One clear message naming the key, exit 2, no traceback, nothing written."""
     assert_run_refuses(tmp_path, override, key)
+
+
+def test_compare_reports_measured_nps_survey_size_and_value_of_promoter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The measured effect is the paired mean of the measured NPS differences; the survey size is
+    the two-sample formula on each arm's answer shares; both reach summary.json, the terminal and
+    the report, with the value of a promoter."""
+    from cxsim.cli import print_comparison
+    from cxsim.output import write_comparison
+
+    small = ["population.size=1000", "simulation.warmup_days=10", "compare.horizon_days=60",
+             "compare.robustness_horizons_days=[]", "simulation.progress=false",
+             "voc.transactional.p_invite=1"]  # fmt: skip
+    base = cxsim.load_config(small)
+    res = cxsim.compare(base, [cxsim.load_config([*small, "scenario=more_agents"])], replications=3, n_jobs=1)
+    runs = res.runs.pivot_table(index=["design", "replication"], columns="kpi", values="value")
+    diff = runs.loc["more_agents"]["nps_measured"] - runs.loc["as_is"]["nps_measured"]
+    row = res.survey_power.iloc[0]
+    assert row["measured_delta"] == pytest.approx(diff.mean())
+    true = (runs.loc["more_agents"]["nps_mean"] - runs.loc["as_is"]["nps_mean"]).mean()
+    assert row["true_delta"] == pytest.approx(true)
+
+    def v(design: str) -> float:
+        p, d = runs.loc[design]["voc_promoter_share"].mean(), runs.loc[design]["voc_detractor_share"].mean()
+        return p + d - (p - d) ** 2
+
+    assert row["needed_per_arm"] == pytest.approx(survey_size(true, v("as_is"), v("more_agents"), 0.95))
+    assert row["responses_baseline"] == pytest.approx(runs.loc["as_is"]["survey_responses_total"].mean())
+    summary = res.summary()
+    assert summary["survey_power"][0]["design"] == "more_agents"
+    kpis = set(res.kpis["kpi"])
+    assert {"nps_measured", "value_of_promoter", "survey_cost_total"} <= kpis
+    write_comparison(tmp_path, res, base)
+    report = (tmp_path / "report.html").read_text()
+    assert "Listening and prescription" in report and "value of a promoter" in report
+    print_comparison(res)
+    out = capsys.readouterr().out
+    assert "measured dNPS" in out and "value of a promoter" in out

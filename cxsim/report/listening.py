@@ -43,7 +43,7 @@ def listening_rows(result: ComparisonResult) -> list[dict[str, Any]]:
     """One row per design (AS-IS first): measured and true NPS, their deltas, survey answers,
     answers needed per arm, value of a promoter."""
     cur = result.currency
-    power = result.survey_power.set_index("design") if not result.survey_power.empty else None
+    power = {str(r["design"]): r for r in result.survey_power.to_dict("records")}
     rows = []
     for d in result.designs:
         measured = _kpi(result, d.name, "nps_measured")
@@ -66,14 +66,14 @@ def listening_rows(result: ComparisonResult) -> list[dict[str, Any]]:
             "d_value": "",
             "d_value_ci": "",
         }
-        if d.name != result.baseline and power is not None and d.name in power.index:
-            p = power.loc[d.name]
+        if d.name != result.baseline and d.name in power:
+            p = {k: float(v) for k, v in power[d.name].items() if k != "design"}
             row.update(
-                d_measured=format_value(float(p["measured_delta"]), "points", signed=True),
-                d_measured_ci=_ci(float(p["measured_low"]), float(p["measured_high"]), "points"),
-                d_true=format_value(float(p["true_delta"]), "points", signed=True),
-                d_true_ci=_ci(float(p["true_low"]), float(p["true_high"]), "points"),
-                needed=_answers(float(p["needed_per_arm"])),
+                d_measured=format_value(p["measured_delta"], "points", signed=True),
+                d_measured_ci=_ci(p["measured_low"], p["measured_high"], "points"),
+                d_true=format_value(p["true_delta"], "points", signed=True),
+                d_true_ci=_ci(p["true_low"], p["true_high"], "points"),
+                needed=_answers(p["needed_per_arm"]),
                 d_value=format_value(value["delta"], "currency", cur, signed=True),
                 d_value_ci=_ci(value["low"], value["high"], "currency", cur),
             )

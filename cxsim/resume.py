@@ -115,7 +115,16 @@ class ReplicationStore:
             results = []
             for i, summary in enumerate(meta["summaries"]):
                 tables = {t: pd.read_parquet(d / f"{i}.{t}.parquet") for t in _TABLES}
-                results.append(SimulationResult(**tables, summary=summary, engine=meta["engine"], seed=int(seed)))
+                results.append(
+                    SimulationResult(
+                        daily=tables["daily"],
+                        touchpoints=tables["touchpoints"],
+                        steps=tables["steps"],
+                        summary=summary,
+                        engine=meta["engine"],
+                        seed=int(seed),
+                    )
+                )
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return results

@@ -15,7 +15,7 @@ from cxsim.kernels.groups import reset_totals
 from cxsim.referrals import referral_outputs
 from cxsim.result import SimulationResult, daily_frame, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
-from cxsim.voc import measured_table, survey_frame, voc_summary
+from cxsim.voc import survey_frame, voc_summary
 
 __all__ = ["ENGINES", "simulate"]
 
@@ -83,7 +83,8 @@ def simulate(
         engine=engine_name,
         seed=spec.seed,
         surveys=surveys,
-        voc=measured_table(surveys, daily, spec.warmup_days, until, spec.voc_ci_level),
+        voc_window=(spec.warmup_days, until),
+        voc_level=spec.voc_ci_level,
         referrers=referrers,
         referrers_by_class=by_class,
     )

@@ -53,76 +53,92 @@ def _z(level: float) -> float:
     return float(stats.norm.ppf(0.5 + level / 2.0))
 
 
+def _nps(promoters: np.ndarray, detractors: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, ...]:
+    """Measured NPS and its interval, element by element (NaN without answers)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p, d = promoters / n, detractors / n
+        nps = 100.0 * (p - d)
+        half = z * 100.0 * np.sqrt(np.maximum(p + d - (p - d) ** 2, 0.0) / n)
+    return nps, np.maximum(nps - half, -100.0), np.minimum(nps + half, 100.0)
+
+
 def nps_interval(promoters: float, detractors: float, n: float, level: float) -> tuple[float, float, float]:
     """Measured NPS with its normal confidence interval (NaN without answers)."""
     if n <= 0:
         return math.nan, math.nan, math.nan
-    p, d = promoters / n, detractors / n
-    nps = 100.0 * (p - d)
-    half = _z(level) * 100.0 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
-    return nps, max(nps - half, -100.0), min(nps + half, 100.0)
+    nps, lo, hi = _nps(np.array([promoters]), np.array([detractors]), np.array([float(n)]), _z(level))
+    return float(nps[0]), float(lo[0]), float(hi[0])
 
 
-def _measured(t: pd.Series, level: float) -> dict[str, float]:
-    """Measured KPIs of one summed tally (NPS over every answer; CSAT and effort over rated contacts)."""
-    nps, nps_lo, nps_hi = nps_interval(t["promoters"], t["detractors"], t["responses"], level)
-    z, m = _z(level), float(t["rated_contacts"])
-    csat = csat_lo = csat_hi = eff = eff_lo = eff_hi = math.nan
-    if m > 0:
-        c = t["satisfied"] / m
-        half = z * math.sqrt(c * (1.0 - c) / m)
-        csat, csat_lo, csat_hi = 100.0 * c, 100.0 * max(c - half, 0.0), 100.0 * min(c + half, 1.0)
-        eff = t["ces_sum"] / m
-        if m > 1:
-            var = max((t["ces_sq_sum"] - m * eff * eff) / (m - 1.0), 0.0)
-            half = z * math.sqrt(var / m)
-            eff_lo, eff_hi = eff - half, eff + half
-    return {
-        "nps_measured": nps, "nps_low": nps_lo, "nps_high": nps_hi,
-        "csat_measured": csat, "csat_low": csat_lo, "csat_high": csat_hi,
-        "effort_measured": eff, "effort_low": eff_lo, "effort_high": eff_hi,
-    }  # fmt: skip
-
-
-def _true(daily: pd.DataFrame) -> dict[str, float]:
-    """The true KPIs of the same days: mean daily NPS of all customers, CSAT and effort of all contacts."""
-    visits = float(daily["visits"].sum())
-    return {
-        "nps_true": float(daily["nps"].mean()) if len(daily) else math.nan,
-        "csat_true": float(np.nansum(daily["csat"] * daily["visits"]) / visits) if visits else math.nan,
-        "effort_true": float(np.nansum(daily["effort"] * daily["visits"]) / visits) if visits else math.nan,
-    }
+def _measured(t: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Measured KPIs of summed tallies, one row each (NPS over every answer; CSAT and effort over
+    rated contacts)."""
+    z = _z(level)
+    n = t["responses"].to_numpy(dtype=np.float64)
+    nps, nps_lo, nps_hi = _nps(t["promoters"].to_numpy(), t["detractors"].to_numpy(), np.where(n > 0, n, np.nan), z)
+    m = t["rated_contacts"].to_numpy(dtype=np.float64)
+    m = np.where(m > 0, m, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = t["satisfied"].to_numpy() / m
+        half = z * np.sqrt(c * (1.0 - c) / m)
+        eff = t["ces_sum"].to_numpy() / m
+        var = np.maximum((t["ces_sq_sum"].to_numpy() - m * eff * eff) / (m - 1.0), 0.0)
+        eff_half = np.where(m > 1, z * np.sqrt(var / m), np.nan)
+    return pd.DataFrame(
+        {
+            "nps_measured": nps, "nps_low": nps_lo, "nps_high": nps_hi,
+            "csat_measured": 100.0 * c,
+            "csat_low": 100.0 * np.maximum(c - half, 0.0),
+            "csat_high": 100.0 * np.minimum(c + half, 1.0),
+            "effort_measured": eff, "effort_low": eff - eff_half, "effort_high": eff + eff_half,
+        },
+        index=t.index,
+    )  # fmt: skip
 
 
 def measured_table(frame: pd.DataFrame, daily: pd.DataFrame, warmup: int, until: int, level: float) -> pd.DataFrame:
     """Measured vs true NPS, CSAT and effort per day, week (7 days) and month (365/12 days) of the
-    reported window, for each survey and for all surveys together (``survey = "all"``)."""
+    reported window, for each survey and for all surveys together (``survey = "all"``).
+
+    The true values of a period: the mean of the daily NPS of all customers; CSAT and effort over
+    all the period's contacts (visit-weighted daily values)."""
     f = frame[(frame["day"] > warmup) & (frame["day"] <= until)]
     d = daily[(daily["day"] > warmup) & (daily["day"] <= until)]
-    t = (f["day"] - warmup - 1).to_numpy()
-    td = (d["day"] - warmup - 1).to_numpy()
-    rows = []
-    for period, index, index_d in (
-        ("day", t + 1, td + 1),
-        ("week", t // 7 + 1, td // 7 + 1),
-        (
-            "month",
-            np.floor(t / DAYS_PER_MONTH).astype(np.int64) + 1,
-            np.floor(td / DAYS_PER_MONTH).astype(np.int64) + 1,
-        ),
-    ):
-        sums = f.assign(index=index).groupby(["index", "survey"], sort=True)[list(TALLY_COLUMNS)].sum()
-        for k in sorted(set(index_d.tolist())):
-            days = d[index_d == k]
-            truth = _true(days)
-            span = {"period": period, "index": int(k), "first_day": int(days["day"].min()),
-                    "last_day": int(days["day"].max())}  # fmt: skip
-            per_survey = [(s, sums.loc[(k, s)]) for s in SURVEYS if (k, s) in sums.index]
-            everything = sum((x for _, x in per_survey), start=pd.Series(0.0, index=list(TALLY_COLUMNS)))
-            for name, x in [*per_survey, ("all", everything)]:
-                rows.append({**span, "survey": name, "invited": int(x["invited"]), "responses": int(x["responses"]),
-                             **_measured(x, level), **truth})  # fmt: skip
-    return pd.DataFrame(rows, columns=MEASURED_COLUMNS)
+    weighted = pd.DataFrame(
+        {
+            "day": d["day"].to_numpy(),
+            "nps": d["nps"].to_numpy(),
+            "visits": d["visits"].to_numpy(),
+            "csat_x": np.nan_to_num(d["csat"].to_numpy() * d["visits"].to_numpy()),
+            "effort_x": np.nan_to_num(d["effort"].to_numpy() * d["visits"].to_numpy()),
+        }
+    )
+    parts = []
+    for period, size in (("day", 1.0), ("week", 7.0), ("month", DAYS_PER_MONTH)):
+        index_f = np.floor((f["day"].to_numpy() - warmup - 1) / size).astype(np.int64) + 1
+        index_d = np.floor((weighted["day"].to_numpy() - warmup - 1) / size).astype(np.int64) + 1
+        g = weighted.groupby(index_d)
+        truth = pd.DataFrame(
+            {
+                "first_day": g["day"].min(),
+                "last_day": g["day"].max(),
+                "nps_true": g["nps"].mean(),
+                "csat_true": g["csat_x"].sum() / g["visits"].sum().where(lambda v: v > 0),
+                "effort_true": g["effort_x"].sum() / g["visits"].sum().where(lambda v: v > 0),
+            }
+        )
+        by_survey = f.assign(index=index_f).groupby(["index", "survey"])[list(TALLY_COLUMNS)].sum()
+        together = f.assign(index=index_f).groupby("index")[list(TALLY_COLUMNS)].sum()
+        together["survey"] = "all"
+        sums = pd.concat([by_survey.reset_index(), together.reset_index()], ignore_index=True)
+        sums = pd.concat([sums, _measured(sums, level)], axis=1).join(truth, on="index")
+        sums["period"] = period
+        order = {name: k for k, name in enumerate((*SURVEYS, "all"))}
+        parts.append(sums.sort_values(["index", "survey"], key=lambda c: c.map(order) if c.name == "survey" else c))
+    out = pd.concat(parts, ignore_index=True)
+    for col in ("index", "first_day", "last_day", "invited", "responses"):
+        out[col] = out[col].astype(np.int64)
+    return out[MEASURED_COLUMNS]
 
 
 def voc_summary(spec: ModelSpec, frame: pd.DataFrame, daily: pd.DataFrame, until: int) -> dict[str, Any]:
@@ -130,7 +146,7 @@ def voc_summary(spec: ModelSpec, frame: pd.DataFrame, daily: pd.DataFrame, until
     w, level = spec.warmup_days, spec.voc_ci_level
     f = frame[(frame["day"] > w) & (frame["day"] <= until)]
     total = f[list(TALLY_COLUMNS)].sum()
-    m = _measured(total, level)
+    m = _measured(total.to_frame().T, level).iloc[0]
     n = float(total["responses"])
 
     def clean(x: float) -> float | None:

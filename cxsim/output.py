@@ -203,9 +203,9 @@ def survey_text(voc: Any) -> str:
     tx, rel = voc.transactional, voc.relationship
     parts = []
     if tx.p_invite > 0:
-        after = ", ".join(list(tx.journeys)) or "every"
-        where = f" ending at {', '.join(list(tx.touchpoints))}" if len(tx.touchpoints) else ""
-        parts.append(f"{100 * tx.p_invite:.0f}% of {after} journeys{where} invited when the journey ends")
+        kinds = f"{', '.join(list(tx.journeys))} journeys" if len(tx.journeys) else "journeys"
+        where = f" whose last contact was at {', '.join(list(tx.touchpoints))}" if len(tx.touchpoints) else ""
+        parts.append(f"the customers of {100 * tx.p_invite:.0f}% of {kinds}{where} invited when the journey ends")
     if rel.p_invite > 0:
         parts.append(f"{100 * rel.p_invite:.0f}% of active customers invited every {rel.period_days} days")
     return "; ".join(parts) or "no surveys"

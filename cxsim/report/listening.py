@@ -31,12 +31,20 @@ def _ci(lo: float, hi: float, unit: str, cur: str = "") -> str:
     return f"[{format_value(lo, unit, cur, signed=True)}, {format_value(hi, unit, cur, signed=True)}]"
 
 
+_MANY = 10_000_000  # beyond this a survey comparison is out of the question; say so rather than print digits
+
+
 def _answers(x: float) -> str:
     if math.isinf(x):
         return "no true effect to detect"
     if not math.isfinite(x):
         return "n/a"
-    return f"{math.ceil(x):,}"
+    return f"{math.ceil(x):,}" if x <= _MANY else f"more than {_MANY:,}"
+
+
+def _signed_money(x: float, cur: str) -> str:
+    """A signed amount, with no "-0" for a change that rounds to nothing."""
+    return format_value(0.0 if math.isfinite(x) and abs(x) < 0.5 else x, "currency", cur, signed=True)
 
 
 def listening_rows(result: ComparisonResult) -> list[dict[str, Any]]:
@@ -74,7 +82,7 @@ def listening_rows(result: ComparisonResult) -> list[dict[str, Any]]:
                 d_true=format_value(p["true_delta"], "points", signed=True),
                 d_true_ci=_ci(p["true_low"], p["true_high"], "points"),
                 needed=_answers(p["needed_per_arm"]),
-                d_value=format_value(value["delta"], "currency", cur, signed=True),
+                d_value=_signed_money(value["delta"], cur),
                 d_value_ci=_ci(value["low"], value["high"], "currency", cur),
             )
         rows.append(row)

@@ -367,6 +367,8 @@ def print_summary(summary: dict[str, Any], out_dir: Path | None, wall: float) ->
         ("cost to serve", f"{num(summary['cost_to_serve_total'])} {cur}"),
         ("margin", f"{num(summary['margin_total'])} {cur}"),
         ("value of a promoter", f"{num(summary.get('value_of_promoter'))} {cur} per promoter-year"),
+        ("referrals per end promoter", _distribution(summary.get("referrals_per_promoter"))),
+        ("new customers via referrals of referrals", pct(summary.get("second_generation_share"))),
         ("wall time", f"{wall:.1f} s"),
     ]
     width = max(len(k) for k, _ in rows)
@@ -374,6 +376,11 @@ def print_summary(summary: dict[str, Any], out_dir: Path | None, wall: float) ->
         print(f"  {k:<{width}}  {v}")
     if out_dir is not None:
         print(f"  outputs: {out_dir}")
+
+
+def _distribution(counts: dict[str, int] | None) -> str:
+    """``0: 812, 1: 40, 2: 3, 3+: 0`` (promoters at the end by the referrals they made)."""
+    return "n/a" if not counts else ", ".join(f"{k}: {v:,}" for k, v in counts.items())
 
 
 def _measured_nps(summary: dict[str, Any]) -> str:

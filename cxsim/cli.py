@@ -251,6 +251,7 @@ def print_comparison(result: Any) -> None:
     """The comparison table and the answer, on standard output (aligned at any magnitude)."""
     from cxsim.report.answer import answer_sentences, payback_text, sanity_warnings, verdict
     from cxsim.report.labels import format_value
+    from cxsim.report.listening import listening_lines
 
     cur = result.currency
     level = round(result.ci_level * 100)
@@ -288,7 +289,7 @@ def print_comparison(result: Any) -> None:
         "the design adds or removes)"
     )
     print()
-    for sentence in answer_sentences(result):
+    for sentence in [*answer_sentences(result), *listening_lines(result)]:
         for i, chunk in enumerate(textwrap.wrap(sentence, 100)):
             print(("  " if i == 0 else "    ") + chunk)
     for w in sanity_warnings(result):
@@ -352,6 +353,7 @@ def print_summary(summary: dict[str, Any], out_dir: Path | None, wall: float) ->
         ("days simulated", num(summary["days"], "d")),
         ("customers start -> end", f"{summary['customers_start']:,} -> {summary['customers_end']:,}"),
         ("NPS (end of run)", num(summary["nps_end"], "+.1f")),
+        ("NPS measured by surveys", _measured_nps(summary)),
         ("CSAT (contacts)", "n/a" if summary["csat_mean"] is None else f"{summary['csat_mean']:.1f}%"),
         ("effort (1-7)", num(summary["effort_mean"], ".2f")),
         ("churn (annualised)", pct(summary["churn_rate_annual"])),
@@ -365,6 +367,9 @@ def print_summary(summary: dict[str, Any], out_dir: Path | None, wall: float) ->
         ("revenue", f"{num(summary['revenue_total'])} {cur}"),
         ("cost to serve", f"{num(summary['cost_to_serve_total'])} {cur}"),
         ("margin", f"{num(summary['margin_total'])} {cur}"),
+        ("value of a promoter", f"{num(summary.get('value_of_promoter'))} {cur} per promoter-year"),
+        ("referrals per end promoter", _distribution(summary.get("referrals_per_promoter"))),
+        ("new customers via referrals of referrals", pct(summary.get("second_generation_share"))),
         ("wall time", f"{wall:.1f} s"),
     ]
     width = max(len(k) for k, _ in rows)
@@ -372,6 +377,21 @@ def print_summary(summary: dict[str, Any], out_dir: Path | None, wall: float) ->
         print(f"  {k:<{width}}  {v}")
     if out_dir is not None:
         print(f"  outputs: {out_dir}")
+
+
+def _distribution(counts: dict[str, int] | None) -> str:
+    """``0: 812, 1: 40, 2: 3, 3+: 0`` (promoters at the end by the referrals they made)."""
+    return "n/a" if not counts else ", ".join(f"{k}: {v:,}" for k, v in counts.items())
+
+
+def _measured_nps(summary: dict[str, Any]) -> str:
+    """``+15.1 [+3.9, +26.2], 166 answers`` (or why there is none)."""
+    n = int(summary.get("survey_responses_total") or 0)
+    if not n or summary.get("nps_measured") is None:
+        return "no survey answers"
+    lo, hi = summary.get("nps_measured_low"), summary.get("nps_measured_high")
+    ci = f" [{lo:+.1f}, {hi:+.1f}]" if lo is not None and hi is not None else ""
+    return f"{summary['nps_measured']:+.1f}{ci}, {n:,} answers"
 
 
 def run_job(cfg: DictConfig, out_dir: Path) -> dict[str, Any]:

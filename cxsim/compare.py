@@ -89,7 +89,15 @@ COMPARED_KPIS = (
     "abandonment_rate",
     "mean_wait_min",
     "resolution_rate",
+    "nps_measured",
+    "survey_responses_total",
+    "survey_cost_total",
+    "value_of_promoter",
+    "referrals_per_referrer",
+    "second_generation_share",
 )
+# Booked per replication for the survey-size calculation (compare_tables.survey_power_table), not compared.
+_OBSERVED_KPIS = ("voc_promoter_share", "voc_detractor_share")
 _MONEY_KPIS = ("npv", "roi", "investment", "benefit")
 # Drivers of NPV: the benefit split by what customers did, then the investment (as negatives).
 BENEFIT_DRIVERS = ("retention", "wom_acquisition", "marketing_acquisition", "cost_to_serve", "staff_for_load", "other")
@@ -280,7 +288,7 @@ class Ledger:
             win = _window(res.daily, s.warmup_days, s.horizon_days)
             k = {
                 name: (math.nan if res.summary.get(name) is None else float(res.summary[name]))
-                for name in COMPARED_KPIS
+                for name in COMPARED_KPIS + _OBSERVED_KPIS
             }
             k["discounted_margin"] = float(np.dot(win["margin"].to_numpy(), self.disc))
             if d is not self.designs[0]:
@@ -497,6 +505,7 @@ class ComparisonResult:
     waterfall: pd.DataFrame  # candidate, driver, mean, low, high
     touchpoint_deltas: pd.DataFrame  # candidate, touchpoint, metric, baseline, design, delta, low, high
     robustness: pd.DataFrame  # candidate, horizon_days, npv mean/low/high, rank
+    survey_power: pd.DataFrame  # candidate: true and measured NPS effect, survey size for 80 % power
     wall_seconds: float
     kept_dir: str = ""  # where its replications are still kept (compare(discard_kept=False)), else ""
     typical_days: pd.DataFrame = field(default_factory=pd.DataFrame)  # design, touchpoint, interval: a typical day
@@ -557,6 +566,7 @@ class ComparisonResult:
             "kpis": records(self.kpis),
             "waterfall": records(self.waterfall),
             "robustness": records(self.robustness),
+            "survey_power": records(self.survey_power),
             "wall_seconds": round(self.wall_seconds, 2),
         }
 
@@ -654,6 +664,7 @@ def compare(
         waterfall=tables.waterfall_table(ledger, s.ci_level),
         touchpoint_deltas=tables.touchpoint_deltas(ledger, s.ci_level),
         robustness=tables.robustness_table(ledger, s.ci_level),
+        survey_power=tables.survey_power_table(ledger, s.ci_level),
         wall_seconds=time.perf_counter() - t0,
         kept_dir=str(store.dir) if store is not None and not discard_kept else "",
         typical_days=_mean_typical_days(ledger.typical),

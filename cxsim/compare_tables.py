@@ -2,8 +2,10 @@
 
 ``kpi_table`` (every KPI per design, with paired deltas), ``money_table`` (the business case of
 each candidate: kind, investment, benefit, NPV, ROI where it exists, payback, P(NPV > 0)),
-``waterfall_table`` (NPV by driver), ``touchpoint_deltas`` and ``robustness_table`` (NPV and
-rank at other horizons). Every interval is :func:`cxsim.intervals.paired_interval`.
+``waterfall_table`` (NPV by driver), ``touchpoint_deltas``, ``robustness_table`` (NPV and
+rank at other horizons) and ``survey_power_table`` (what the surveys see of each design's effect
+on NPS, and how many answers it takes to see it). Every interval is
+:func:`cxsim.intervals.paired_interval`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from cxsim.intervals import paired_interval
 from cxsim.money import DAYS_PER_MONTH, classify, payback_day
@@ -20,7 +23,19 @@ from cxsim.money import DAYS_PER_MONTH, classify, payback_day
 if TYPE_CHECKING:
     from cxsim.compare import Ledger
 
-__all__ = ["kpi_table", "mean_steps", "money_table", "robustness_table", "touchpoint_deltas", "waterfall_table"]
+__all__ = [
+    "POWER",
+    "kpi_table",
+    "mean_steps",
+    "money_table",
+    "robustness_table",
+    "survey_power_table",
+    "survey_size",
+    "touchpoint_deltas",
+    "waterfall_table",
+]
+
+POWER = 0.80  # the power the survey size is planned for
 
 
 def _wide(ledger: Ledger) -> pd.DataFrame:
@@ -194,3 +209,60 @@ def mean_steps(parts: list[pd.DataFrame]) -> pd.DataFrame:
         .mean()
         .reset_index()
     )
+
+
+def survey_size(effect: float, var_a: float, var_b: float, level: float, power: float = POWER) -> float:
+    """Answers per arm for a two-sample test of an NPS difference (``docs/model.md`` section 6, "Listening").
+
+    ``effect`` is the true difference in NPS points, ``var_a`` and ``var_b`` the per-answer
+    variances ``p + d − (p − d)²`` of the promoter-minus-detractor score in each arm:
+    ``n = (z_{1−α/2} + z_{power})² (var_a + var_b) / (effect / 100)²`` with ``α = 1 − level``;
+    infinite when the effect is 0, NaN when it is unknown.
+    """
+    if not (math.isfinite(effect) and math.isfinite(var_a) and math.isfinite(var_b)):
+        return math.nan
+    if effect == 0.0:
+        return math.inf
+    z = float(stats.norm.ppf(0.5 + level / 2.0) + stats.norm.ppf(power))
+    return z * z * (var_a + var_b) / (effect / 100.0) ** 2
+
+
+def _answer_variance(wide: pd.DataFrame, design: str) -> float:
+    """``p + d − (p − d)²`` from a design's promoter and detractor shares among answers (mean over replications)."""
+    p = float(np.nanmean(_series(wide, design, "voc_promoter_share")))
+    d = float(np.nanmean(_series(wide, design, "voc_detractor_share")))
+    return p + d - (p - d) ** 2
+
+
+def survey_power_table(ledger: Ledger, level: float) -> pd.DataFrame:
+    """Per candidate: the true effect on NPS (paired Δ of the mean daily NPS of all customers),
+    the effect the surveys measure (paired Δ of the measured NPS, with its CI), the answers each
+    design's surveys got per replication, and the answers per arm a two-sample survey comparison
+    needs to detect the true effect with 80 % power at the comparison's level."""
+    cols = ["design", "true_delta", "true_low", "true_high", "measured_delta", "measured_low", "measured_high",
+            "responses_baseline", "responses_design", "needed_per_arm", "baseline_nps_measured",
+            "baseline_nps_true"]  # fmt: skip
+    wide = _wide(ledger)
+    base = ledger.designs[0].name
+    rows = []
+    for d in ledger.designs[1:]:
+        true = paired_interval(_series(wide, d.name, "nps_mean") - _series(wide, base, "nps_mean"), level)
+        measured = paired_interval(_series(wide, d.name, "nps_measured") - _series(wide, base, "nps_measured"), level)
+        need = survey_size(true[0], _answer_variance(wide, base), _answer_variance(wide, d.name), level)
+        rows.append(
+            {
+                "design": d.name,
+                "true_delta": true[0],
+                "true_low": true[1],
+                "true_high": true[2],
+                "measured_delta": measured[0],
+                "measured_low": measured[1],
+                "measured_high": measured[2],
+                "responses_baseline": float(np.nanmean(_series(wide, base, "survey_responses_total"))),
+                "responses_design": float(np.nanmean(_series(wide, d.name, "survey_responses_total"))),
+                "needed_per_arm": need,
+                "baseline_nps_measured": float(np.nanmean(_series(wide, base, "nps_measured"))),
+                "baseline_nps_true": float(np.nanmean(_series(wide, base, "nps_mean"))),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)

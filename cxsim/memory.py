@@ -27,7 +27,8 @@ __all__ = [
 ]
 
 BASE_BYTES = 330 * 2**20  # Python, numpy, numba, pandas, Hydra and the compiled kernels (soak fit)
-BYTES_PER_PERSON = {"vector": 100, "agent": 15_500}  # peak RSS per person besides the network
+# peak RSS per person besides the network (vector: the soak fit of 100, plus referred_by and left_day, two int32)
+BYTES_PER_PERSON = {"vector": 108, "agent": 15_500}
 NETWORK_BYTES_PER_EDGE = 8 * 2  # per neighbour: the 8-byte CSR entry, and its sort key while the network is built
 DAY_BYTES_PER_COLUMN = 8 * 64  # the day's record and per-touchpoint statistics: ~64 float64 columns
 

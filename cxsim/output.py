@@ -1,9 +1,12 @@
 """Writing a run's files: atomically (temp file + rename), tidy and self-describing (D5).
 
-A run directory receives ``daily.parquet``, ``touchpoints.parquet`` (and CSV copies on
-request), ``steps.parquet``, the ``trace_*.parquet`` tables when people are traced
-(``simulation.trace``), ``summary.json``, ``run_meta.json`` (resolved config, seed, engine,
-package versions, git commit, wall time) and ``kpis.png``. Each file appears whole or not at all.
+A run directory receives ``daily.parquet``, ``touchpoints.parquet``, ``steps.parquet``,
+``intervals.parquet`` (staffed touchpoint x day x interval), ``voc.parquet`` (measured vs true
+NPS / CSAT / effort per day, week and month), ``surveys.parquet`` (the surveys' daily tallies),
+``referrers.parquet`` (who brought whom) and ``referrers_by_class.parquet`` (and CSV copies on
+request), the ``trace_*.parquet`` tables when people are traced (``simulation.trace``),
+``summary.json``, ``run_meta.json`` (resolved config, seed, engine, package versions, git commit,
+wall time), ``kpis.png`` and ``typical_day.png``. Each file appears whole or not at all.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ __all__ = [
     "output_dir_problem",
     "package_versions",
     "run_meta",
+    "survey_text",
     "write_run",
 ]
 
@@ -141,6 +145,10 @@ def write_run(
         ("daily.parquet", _parquet_bytes(result.daily)),
         ("touchpoints.parquet", _parquet_bytes(result.touchpoints)),
         ("steps.parquet", _parquet_bytes(result.steps)),
+        ("voc.parquet", _parquet_bytes(result.voc)),
+        ("surveys.parquet", _parquet_bytes(result.surveys)),
+        ("referrers.parquet", _parquet_bytes(result.referrers)),
+        ("referrers_by_class.parquet", _parquet_bytes(result.referrers_by_class)),
     ]
     if len(result.intervals):
         files.append(("intervals.parquet", _parquet_bytes(result.intervals)))
@@ -149,6 +157,8 @@ def write_run(
     if csv:
         files.append(("daily.csv", result.daily.to_csv(index=False).encode()))
         files.append(("touchpoints.csv", result.touchpoints.to_csv(index=False).encode()))
+        files.append(("voc.csv", result.voc.to_csv(index=False).encode()))
+        files.append(("referrers.csv", result.referrers.to_csv(index=False).encode()))
     files.append(("summary.json", (json.dumps(result.summary, indent=2) + "\n").encode()))
     files.append(("run_meta.json", (json.dumps(run_meta(cfg, result, wall_seconds), indent=2) + "\n").encode()))
     files.append(("kpis.png", png_bytes(kpi_figure(result.daily, currency=str(result.summary.get("currency", ""))))))
@@ -181,6 +191,11 @@ def comparison_meta(cfg: Any) -> dict[str, Any]:
         "Bass p (marketing) / q (word of mouth), per day": f"{a.p_marketing} / {a.q_wom}",
         "negative WOM suppression per message": a.nwom_suppression,
         "cost per acquisition / referral reward": f"{e.cost_per_acquisition} / {e.referral_reward}",
+        "surveys (observation only)": survey_text(cfg.voc),
+        "survey answer rate: promoter / passive / detractor": (
+            f"{cfg.voc.response.promoter} / {cfg.voc.response.passive} / {cfg.voc.response.detractor}"
+        ),
+        "survey answer noise (sd, points of 0-10)": cfg.voc.answer_sd,
     }
     return {
         "journey": str(cfg.journey.name),
@@ -188,9 +203,23 @@ def comparison_meta(cfg: Any) -> dict[str, Any]:
         "memory_rule": str(getattr(b.memory.rule, "name", b.memory.rule)),
         "engine": str(getattr(cfg.simulation.engine, "name", cfg.simulation.engine)),
         "parameters": params,
+        "survey_text": survey_text(cfg.voc),
         "versions": package_versions(),
         "git_commit": git_commit(),
     }
+
+
+def survey_text(voc: Any) -> str:
+    """The survey programme in a few words (report, assumptions)."""
+    tx, rel = voc.transactional, voc.relationship
+    parts = []
+    if tx.p_invite > 0:
+        kinds = f"{', '.join(list(tx.journeys))} journeys" if len(tx.journeys) else "journeys"
+        where = f" whose last contact was at {', '.join(list(tx.touchpoints))}" if len(tx.touchpoints) else ""
+        parts.append(f"the customers of {100 * tx.p_invite:.0f}% of {kinds}{where} invited when the journey ends")
+    if rel.p_invite > 0:
+        parts.append(f"{100 * rel.p_invite:.0f}% of active customers invited every {rel.period_days} days")
+    return "; ".join(parts) or "no surveys"
 
 
 def write_comparison(out_dir: Path, result: Any, baseline_cfg: Any) -> list[Path]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,11 @@ class SimulationResult:
         seed: the seed used.
         traces: the traced people's contacts, journeys, messages and status changes over every
             simulated day (``simulation.trace``; see :mod:`cxsim.trace`), None when tracing is off.
+        surveys: one row per day and survey: the surveys' tallies (``cxsim.voc.survey_frame``).
+        voc: measured vs true NPS / CSAT / effort per day, week and month (``cxsim.voc.measured_table``),
+            built on first use from ``surveys`` and ``daily`` over the days ``voc_window`` at ``voc_level``.
+        referrers: one row per person who brought a customer by referral (``cxsim.referrals``).
+        referrers_by_class: the same by segment and end state.
     """
 
     daily: pd.DataFrame
@@ -60,6 +66,21 @@ class SimulationResult:
     engine: str = "agent"
     seed: int = 0
     traces: Traces | None = None
+    surveys: pd.DataFrame = field(default_factory=pd.DataFrame)
+    voc_window: tuple[int, int] = (0, 0)  # (warm-up days, last reported day)
+    voc_level: float = 0.95
+    referrers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    referrers_by_class: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    # NOTE: a comparison never reads it; building it for every replication would cost more than the surveys.
+    @cached_property
+    def voc(self) -> pd.DataFrame:
+        """Measured vs true NPS / CSAT / effort per day, week and month (see ``cxsim.voc``)."""
+        from cxsim.voc import measured_table
+
+        if self.surveys.empty:
+            return pd.DataFrame()
+        return measured_table(self.surveys, self.daily, self.voc_window[0], self.voc_window[1], self.voc_level)
 
 
 def daily_frame(rows: list[dict[str, float]]) -> pd.DataFrame:

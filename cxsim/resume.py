@@ -115,10 +115,15 @@ class ReplicationStore:
             results = []
             for i, summary in enumerate(meta["summaries"]):
                 tables = {t: pd.read_parquet(d / f"{i}.{t}.parquet") for t in _TABLES}
-                daily, tps, steps, days = (tables[t] for t in _TABLES)  # traces are not kept
                 results.append(
                     SimulationResult(
-                        daily, tps, steps, summary=summary, intervals=days, engine=meta["engine"], seed=int(seed)
+                        daily=tables["daily"],
+                        touchpoints=tables["touchpoints"],
+                        steps=tables["steps"],
+                        summary=summary,
+                        intervals=tables["intervals"],  # traces, surveys and referrers are not kept
+                        engine=meta["engine"],
+                        seed=int(seed),
                     )
                 )
         except (OSError, ValueError, KeyError, TypeError):

@@ -31,11 +31,13 @@ __all__ = [
     "STREAM_INIT_STATUS",
     "STREAM_NETWORK",
     "STREAM_PATIENCE",
+    "STREAM_REFERRER",
     "STREAM_RESOLVE",
     "STREAM_SERVICE",
     "STREAM_TALK",
     "STREAM_TRACE",
     "STREAM_TRIGGER",
+    "STREAM_VOC",
     "STREAM_WOW",
     "exponential",
     "key_bits",
@@ -62,6 +64,9 @@ STREAM_ADOPTION = 21
 STREAM_CHURN = 22
 STREAM_NETWORK = 30
 STREAM_TRACE = 50  # who is traced (simulation.trace): an observation, never a model draw
+# Observation only: nothing in the model reads a draw of these streams, so they never change behaviour.
+STREAM_VOC = 40  # surveys: k = SURVEY_* x 3 + (0 invitation, 1 response, 2 answer noise)
+STREAM_REFERRER = 41  # which of the praise a new customer heard gets the referral
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

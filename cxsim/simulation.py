@@ -12,9 +12,11 @@ from cxsim.config.validation import ConfigError, validate
 from cxsim.engines.agent import AgentModel
 from cxsim.engines.vector import VectorModel
 from cxsim.kernels.groups import reset_totals
+from cxsim.referrals import referral_outputs
 from cxsim.result import SimulationResult, daily_frame, interval_table, step_table, summarise, touchpoint_table
 from cxsim.spec import compile_spec
 from cxsim.trace import Tracer, traced_people
+from cxsim.voc import survey_frame, voc_summary
 
 __all__ = ["ENGINES", "simulate"]
 
@@ -80,13 +82,23 @@ def simulate(
     staffing = model.staffing
     server_min = staffing.server_min[spec.warmup_days + 1 : until + 1].sum(axis=0) if staffing.planned else None
     tps = touchpoint_table(reported, totals, server_min)
+    summary = summarise(reported, daily[daily["day"] <= until], tps)
+    surveys = survey_frame(model.surveys)
+    summary.update(voc_summary(spec, surveys, daily, until))
+    referrers, by_class, referral_summary = referral_outputs(spec, model.referral_state(), daily, until)
+    summary.update(referral_summary)
     return SimulationResult(
         daily=daily,
         touchpoints=tps,
         steps=step_table(reported, totals),
-        summary=summarise(reported, daily[daily["day"] <= until], tps),
+        summary=summary,
         intervals=interval_table(spec, staffing),
         engine=engine_name,
         seed=spec.seed,
         traces=None if tracer is None else tracer.tables(),
+        surveys=surveys,
+        voc_window=(spec.warmup_days, until),
+        voc_level=spec.voc_ci_level,
+        referrers=referrers,
+        referrers_by_class=by_class,
     )

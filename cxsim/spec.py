@@ -27,7 +27,7 @@ from cxsim.kernels.codes import (
     TRIGGER_PERIODIC,
     TRIGGER_RATE,
 )
-from cxsim.kernels.groups import Journeys, Market, Rules, Segments, Steps, Touchpoints
+from cxsim.kernels.groups import Journeys, Market, Rules, Segments, Steps, Survey, Touchpoints
 from cxsim.kernels.params import (
     KANO_ATTRACTIVE,
     KANO_MUST_BE,
@@ -169,6 +169,17 @@ class ModelSpec:
     marketing_cost_per_day: float
     cost_per_acquisition: float
     referral_reward: float
+    discount_rate_annual: float
+    # voice of the customer (observation only)
+    voc_tx_p_invite: float
+    voc_tx_journey: np.ndarray  # (J,) bool
+    voc_tx_touchpoint: np.ndarray  # (T,) bool
+    voc_rel_period: int
+    voc_rel_p_invite: float
+    voc_response: np.ndarray  # (3,) detractor, passive, promoter
+    voc_answer_sd: float
+    voc_cost_per_invitation: float
+    voc_ci_level: float
 
     # The same arrays grouped as the kernels take them (cxsim.kernels.groups); built on first use.
     @cached_property
@@ -254,6 +265,19 @@ class ModelSpec:
             silo_time=self.silo_time_factor,
             retry_delay=self.retry_delay_days,
             max_contacts=self.max_contacts,
+        )
+
+    @cached_property
+    def survey(self) -> Survey:
+        """The surveys."""
+        return Survey(
+            tx_p_invite=self.voc_tx_p_invite,
+            tx_journey=self.voc_tx_journey,
+            tx_touchpoint=self.voc_tx_touchpoint,
+            rel_period=self.voc_rel_period,
+            rel_p_invite=self.voc_rel_p_invite,
+            response=self.voc_response,
+            answer_sd=self.voc_answer_sd,
         )
 
     def market(self, q_message: float) -> Market:
@@ -559,6 +583,28 @@ def _journey_fields(jny: Any) -> dict[str, Any]:
     }
 
 
+def _voc_fields(voc: Any, jny: Any) -> dict[str, Any]:
+    """ModelSpec fields of the surveys (an empty restriction list means every journey / touchpoint)."""
+    tx = voc.transactional
+
+    def mask(names: Any, every: Any) -> np.ndarray:
+        chosen = set(names)
+        return np.array([not chosen or n in chosen for n in every], dtype=np.bool_)
+
+    r = voc.response
+    return {
+        "voc_tx_p_invite": float(tx.p_invite),
+        "voc_tx_journey": mask(tx.journeys, jny.journeys.keys()),
+        "voc_tx_touchpoint": mask(tx.touchpoints, jny.touchpoints.keys()),
+        "voc_rel_period": int(voc.relationship.period_days),
+        "voc_rel_p_invite": float(voc.relationship.p_invite),
+        "voc_response": _arr([r.detractor, r.passive, r.promoter]),
+        "voc_answer_sd": float(voc.answer_sd),
+        "voc_cost_per_invitation": float(voc.cost_per_invitation),
+        "voc_ci_level": float(voc.ci_level),
+    }
+
+
 def compile_spec(cfg: Any) -> ModelSpec:
     """Compile a validated config into a :class:`ModelSpec`."""
     pop, jny, beh = cfg.population, cfg.journey, cfg.behaviour
@@ -600,4 +646,6 @@ def compile_spec(cfg: Any) -> ModelSpec:
         marketing_cost_per_day=float(eco.marketing_cost_per_day),
         cost_per_acquisition=float(eco.cost_per_acquisition),
         referral_reward=float(eco.referral_reward),
+        discount_rate_annual=float(eco.discount_rate_annual),
+        **_voc_fields(cfg.voc, jny),
     )

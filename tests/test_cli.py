@@ -39,7 +39,8 @@ REQUIRED_DAILY = [
     "cost_to_serve",
     "margin",
 ]
-RUN_FILES = ["daily.parquet", "touchpoints.parquet", "summary.json", "run_meta.json", "kpis.png"]
+RUN_FILES = ["daily.parquet", "touchpoints.parquet", "summary.json", "run_meta.json", "kpis.png", "voc.parquet",
+             "surveys.parquet", "referrers.parquet", "referrers_by_class.parquet"]  # fmt: skip
 SMALL_RUN = ["population.size=500", "simulation.days=10", "simulation.warmup_days=4"]
 BAD_VALUE = "journey.touchpoints.app.p_resolve=1.5"
 BAD_KEY = "journey.touchpoints.app.p_resolve"

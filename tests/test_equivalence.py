@@ -75,6 +75,24 @@ CASES = {
     # the other industries, each a small market: a yearly renewal (telecom) and a stay every 90 days (hotel)
     "example_telecom": ["+example=telecom"],
     "example_hotel": ["+example=hotel"],
+    # surveys (restricted, noisy, weekly waves) and referral attribution with lots of word of mouth
+    "surveys_referrals": [
+        "voc.transactional.p_invite=0.8",
+        "voc.transactional.journeys=[support]",
+        "voc.relationship.period_days=7",
+        "voc.relationship.p_invite=0.5",
+        "voc.answer_sd=2.5",
+        "wom.p_talk_promoter=0.2",
+        "acquisition.q_wom=0.2",
+        "population.initial_customer_share=0.3",
+    ],
+    "surveys_referrals_complete": [
+        "wom=mean_field",
+        "population.initial_customer_share=0.1",
+        "acquisition.q_wom=0.05",
+        "voc.transactional.touchpoints=[contact_centre]",
+        "voc.transactional.p_invite=1",
+    ],
 }
 
 
@@ -93,6 +111,10 @@ def assert_same(agent: cxsim.SimulationResult, vector: cxsim.SimulationResult) -
             assert (ta[col] == tv[col]).all(), col
     pd.testing.assert_frame_equal(agent.steps, vector.steps, check_exact=True)
     assert agent.summary.keys() == vector.summary.keys()
+    # what the surveys and the referral attribution observed
+    for name in ("surveys", "voc", "referrers", "referrers_by_class"):
+        a_t, v_t = getattr(agent, name), getattr(vector, name)
+        pd.testing.assert_frame_equal(a_t, v_t, check_exact=False, rtol=1e-9, atol=0, obj=name)
 
 
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
@@ -121,10 +143,13 @@ def test_cases_exercise_what_they_claim() -> None:
     periodic = cxsim.simulate(cxsim.load_config(BASE + CASES["periodic"])).steps.groupby(["journey", "step"])
     periodic = periodic.visits.sum()
     assert periodic["statement", "read"] > 0.5 * 3000 * 0.5 and periodic["check", "confirm"] > 1000  # both scheduled
+    for case in ("surveys_referrals", "surveys_referrals_complete"):
+        seen = cxsim.simulate(cxsim.load_config(BASE + CASES[case]))
+        assert seen.summary["survey_responses_total"] > 100 and seen.summary["referrers_total"] > 20, case
 
 
 _THREADS_SCRIPT = """
-import sys, numba, pandas as pd, cxsim
+import sys, numba, numpy as np, pandas as pd, cxsim
 from cxsim.engines.vector import VectorModel
 from cxsim.spec import compile_spec
 base = ["population.size=20000", "simulation.days=40", "simulation.warmup_days=0"]
@@ -134,6 +159,11 @@ assert model.threads == int(sys.argv[2]), (model.threads, sys.argv[2])
 for _ in range(40):
     model.step()
 pd.DataFrame(model.history).to_parquet(sys.argv[1])
+# what the surveys and the referral attribution observed
+pd.DataFrame(np.stack(model.surveys).reshape(40, -1)).to_parquet(sys.argv[1] + ".surveys")
+pd.DataFrame({"referred_by": model.people.referred_by, "left_day": model.people.left_day}).to_parquet(
+    sys.argv[1] + ".people"
+)
 """
 
 
@@ -147,5 +177,6 @@ def test_vector_identical_at_any_thread_count(tmp_path: pytest.TempPathFactory, 
         env = {**os.environ, "NUMBA_NUM_THREADS": threads}
         cmd = [sys.executable, "-c", _THREADS_SCRIPT, str(out), threads, *overrides]
         subprocess.run(cmd, check=True, env=env, timeout=600)
-        frames.append(pd.read_parquet(out))
-    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+        frames.append([pd.read_parquet(f"{out}{part}") for part in ("", ".surveys", ".people")])
+    for one, two in zip(frames[0], frames[1], strict=True):
+        pd.testing.assert_frame_equal(one, two, check_exact=True)

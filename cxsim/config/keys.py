@@ -28,7 +28,18 @@ from cxsim.config.validation import LIMITS, MAX_ABS_NUMBER
 __all__ = ["GROUPS", "KeyDoc", "bounds", "find_key", "key_docs", "suggest", "suggest_key"]
 
 # The config groups in the order help lists them.
-GROUPS = ("population", "journey", "behaviour", "wom", "acquisition", "economics", "simulation", "scenario", "compare")
+GROUPS = (
+    "population",
+    "journey",
+    "behaviour",
+    "wom",
+    "acquisition",
+    "economics",
+    "simulation",
+    "scenario",
+    "compare",
+    "voc",
+)
 
 _RANGE = re.compile(
     r"(?:[\[(][^\[\]()]*?\d[^\[\]()]*?,[^\[\]()]*?[\])]|[\[(][^\[\]()]*?,[^\[\]()]*?\d[^\[\]()]*?[\])])"

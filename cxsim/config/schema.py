@@ -34,6 +34,8 @@ __all__ = [
     "NetworkConfig",
     "NetworkKind",
     "PopulationConfig",
+    "RelationshipSurveyConfig",
+    "ResponseConfig",
     "SegmentConfig",
     "ServiceDist",
     "ServiceTimeConfig",
@@ -43,7 +45,9 @@ __all__ = [
     "StepConfig",
     "Talkers",
     "TouchpointConfig",
+    "TransactionalSurveyConfig",
     "TriggerKind",
+    "VocConfig",
     "WomConfig",
 ]
 
@@ -304,6 +308,44 @@ class WomConfig:
 
 
 @dataclass
+class TransactionalSurveyConfig:
+    """A survey sent after a journey ends (done or given up)."""
+
+    p_invite: float = 0.0  # probability a customer whose journey ended today is invited, [0, 1]
+    journeys: list[str] = field(default_factory=list)  # only after these journey types (empty: every journey)
+    touchpoints: list[str] = field(default_factory=list)  # only when the last contact was at one of these (empty: any)
+
+
+@dataclass
+class RelationshipSurveyConfig:
+    """A periodic survey of a sample of the active customers."""
+
+    period_days: int = 90  # a wave every this many days (on days period_days, 2 x period_days, ...), ≥ 1
+    p_invite: float = 0.0  # probability each active customer is invited in a wave, [0, 1]
+
+
+@dataclass
+class ResponseConfig:
+    """Probability an invited customer answers, by their true NPS class (non-response bias)."""
+
+    promoter: float = 1.0  # [0, 1]
+    passive: float = 1.0  # [0, 1]
+    detractor: float = 1.0  # [0, 1]
+
+
+@dataclass
+class VocConfig:
+    """Voice of the customer: surveys that measure NPS, CSAT and effort; they never change behaviour."""
+
+    transactional: TransactionalSurveyConfig = field(default_factory=TransactionalSurveyConfig)  # after a journey
+    relationship: RelationshipSurveyConfig = field(default_factory=RelationshipSurveyConfig)  # periodic waves
+    response: ResponseConfig = field(default_factory=ResponseConfig)  # answer probability by true NPS class
+    answer_sd: float = 0.0  # sd of the answer around the true likelihood to recommend, points on 0-10, ≥ 0
+    cost_per_invitation: float = 0.0  # currency per invitation sent, ≥ 0
+    ci_level: float = 0.95  # confidence level of the measured KPIs' intervals, (0, 1)
+
+
+@dataclass
 class AcquisitionConfig:
     p_marketing: float = 0.0002  # daily adoption probability from marketing (Bass p per day), [0, 1]
     q_wom: float = 0.01  # imitation coefficient per day, spread over the mean degree, ≥ 0
@@ -370,3 +412,4 @@ class CxConfig:
     simulation: SimulationConfig = field(default_factory=SimulationConfig)  # days, warm-up, seed, engine
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)  # the journey design and its investment
     compare: CompareConfig = field(default_factory=CompareConfig)  # cxsim compare: designs, replications, horizon
+    voc: VocConfig = field(default_factory=VocConfig)  # voice of the customer: surveys (observation only)

@@ -119,6 +119,7 @@ def validate(cfg: DictConfig | Any) -> None:
     _journey(c, cfg)
     _behaviour(c, cfg.behaviour)
     _wom_acquisition(c, cfg)
+    _voc(c, cfg)
     eco = cfg.economics
     for k in ("marketing_cost_per_day", "cost_per_acquisition", "referral_reward"):
         c.nonneg(f"economics.{k}", eco[k])
@@ -708,3 +709,24 @@ def _wom_acquisition(c: _Checker, cfg: Any) -> None:
                 "acquisition.q_wom",
                 f"q_wom / mean degree is the per-message probability and must be <= 1; got {a.q_wom / degree:.3g}",
             )
+
+
+def _voc(c: _Checker, cfg: Any) -> None:
+    """The surveys: probabilities, a wave period of at least a day, known journeys and touchpoints."""
+    v = cfg.voc
+    c.prob("voc.transactional.p_invite", v.transactional.p_invite)
+    for key, known, names in (
+        ("voc.transactional.journeys", cfg.journey.journeys, v.transactional.journeys),
+        ("voc.transactional.touchpoints", cfg.journey.touchpoints, v.transactional.touchpoints),
+    ):
+        for name in names:
+            if name not in known:
+                c.fail(key, f"unknown {key.rsplit('.', 1)[1][:-1]} {name!r}; known: {list(known)}")
+    c.at_least("voc.relationship.period_days", v.relationship.period_days, 1)
+    c.prob("voc.relationship.p_invite", v.relationship.p_invite)
+    for cls in ("promoter", "passive", "detractor"):
+        c.prob(f"voc.response.{cls}", v.response[cls])
+    c.nonneg("voc.answer_sd", v.answer_sd)
+    c.nonneg("voc.cost_per_invitation", v.cost_per_invitation)
+    if c.number("voc.ci_level", v.ci_level) and not 0.0 < v.ci_level < 1.0:
+        c.fail("voc.ci_level", f"must be in (0, 1), got {v.ci_level!r}")

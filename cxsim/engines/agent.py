@@ -21,9 +21,10 @@ import simpy
 from cxsim.counters import DayCounters
 from cxsim.kernels import journey as jk
 from cxsim.kernels import population, tallies, week, wom
+from cxsim.kernels import voc as surveys
 from cxsim.kernels.behaviour import nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
-from cxsim.kernels.groups import Visits, new_totals, new_visits
+from cxsim.kernels.groups import ReferralState, Visits, new_totals, new_visits
 from cxsim.kernels.staffing import Staffing
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
@@ -50,6 +51,8 @@ class Person(mesa.Agent):
         self.pending_onboarding = False
         self.failures = 0.0
         self.last_failure_day = 0
+        self.referred_by = -1  # the referrer, if acquired by referral (observation only)
+        self.left_day = 0  # the day this customer churned, 0 if not (observation only)
         # the running journey
         self.journey = -1
         self.step_index = -1
@@ -271,6 +274,11 @@ class Person(mesa.Agent):
         self.pending_onboarding = pending
         self.ltr = ltr
         if via == VIA_REFERRAL:
+            net = m.network
+            self.referred_by = wom.pick_referrer(
+                spec.seed, self.index, m.day, n_pos, net.complete, net.indptr, net.indices, m.talk, m.talkers
+            )
+            m.attributed_today += int(self.referred_by >= 0)
             m.today.acquired_referral += 1
         else:
             m.today.acquired_marketing += 1
@@ -315,6 +323,7 @@ class Person(mesa.Agent):
             self.journey = -1
             self.step_index = -1
             self.pending_onboarding = False
+            self.left_day = m.day
             m.today.churned += 1
 
 
@@ -340,6 +349,11 @@ class AgentModel(mesa.Model):
         self.today = DayCounters()
         self.totals = new_totals(len(spec.touchpoint_names), len(spec.step_names))
         self.history: list[dict[str, float]] = []
+        self.surveys: list[np.ndarray] = []  # each day's survey tally (cxsim.kernels.voc)
+        self.attributed: list[int] = []  # each day's referral acquisitions attributed to a referrer
+        self.attributed_today = 0
+        self.talk = np.zeros(spec.size, dtype=np.int8)  # today's talk, for naming referrers
+        self.talkers = np.zeros(0, dtype=np.int64)
         self._visitors: list[Person] = []
         self._pos = np.zeros(spec.size, dtype=np.int64)
         self._neg = np.zeros(spec.size, dtype=np.int64)
@@ -405,11 +419,31 @@ class AgentModel(mesa.Model):
         # 4. experience
         for p in self._shuffled(self._visitors):
             p.experience()
+        visits = self._visits()
+        surveyed = surveys.new_tally()  # observation only: nothing below reads it
+        ltr = np.fromiter((p.ltr for p in self._visitors), dtype=np.int8, count=len(self._visitors))
+        spec = self.spec
+        surveys.survey_journeys(
+            spec.seed,
+            self.day,
+            visits.person,
+            visits.step,
+            visits.tp,
+            visits.target,
+            visits.value,
+            visits.ces,
+            ltr,
+            spec.step_journey,
+            spec.csat_threshold,
+            spec.survey,
+            surveyed,
+        )
         # 5. word of mouth
         for p in self._shuffled(customers):
             p.decide_talk()
         self._deliver_wom()
         # 6. acquisition
+        self.attributed_today = 0
         for p in self._shuffled([p for p in self.people if p.status == PROSPECT]):
             p.consider_adoption()
         # 7. attitudes from word of mouth
@@ -421,7 +455,7 @@ class AgentModel(mesa.Model):
         # 9. economics and KPIs
         for p in customers:
             p.talk = 0
-        self._tally()
+        self._tally(visits, surveyed)
 
     def _serve(self) -> None:
         spec = self.spec
@@ -456,6 +490,7 @@ class AgentModel(mesa.Model):
         talk = np.array([p.talk for p in self.people], dtype=np.int8)
         self.talk = talk
         net = self.network
+        self.talkers = wom.positive_talkers(talk) if net.complete else np.zeros(0, dtype=np.int64)
         pos, neg, self.today.wom_positive, self.today.wom_negative = wom.deliver_wom(
             talk, net.complete, net.indptr, net.indices, self._pos, self._neg
         )
@@ -485,18 +520,36 @@ class AgentModel(mesa.Model):
             target=col("target", np.int64),
         )
 
-    def _tally(self) -> None:
+    def _tally(self, visits: Visits, surveyed: np.ndarray) -> None:
         spec, people = self.spec, self.people
         status = np.array([p.status for p in people], dtype=np.int8)
         segment = np.array([p.segment for p in people], dtype=np.int64)
         ltr = np.array([p.ltr for p in people], dtype=np.int8)
         satisfaction = np.array([p.satisfaction for p in people], dtype=np.float64)
         by_segment = np.zeros(len(spec.segment_names), dtype=np.int64)
+        surveys.survey_customers(spec.seed, self.day, status, ltr, spec.survey, surveyed)
+        self.surveys.append(surveyed)
+        self.attributed.append(self.attributed_today)
         counts = tallies.tally_people(status, segment, ltr, satisfaction, by_segment)
-        visits = self._visits()
         self.visits = visits
         contacts = tallies.tally_contacts(visits, spec.touchpoints, spec.csat_threshold, self.totals)
         self.staffing.record(self.day, visits.tp, visits.arrival, visits.wait, visits.abandoned, visits.service)
         staff_cost = float(np.sum(self.staffing.server_days(self.day) * spec.tp_staff_cost))
         record = day_kpis(spec, self.day, self.today, counts, by_segment, len(self._visitors), contacts, staff_cost)
         self.history.append(dataclasses.asdict(record))
+
+    def referral_state(self) -> ReferralState:
+        """Who referred whom, and when customers came and left (see :mod:`cxsim.referrals`)."""
+
+        def col(name: str, dtype: Any) -> np.ndarray:
+            return np.fromiter((getattr(p, name) for p in self.people), dtype=dtype, count=len(self.people))
+
+        return ReferralState(
+            col("segment", np.int64),
+            col("status", np.int8),
+            col("ltr", np.int8),
+            col("acquired_via", np.int8),
+            col("acquired_day", np.int32),
+            col("referred_by", np.int32),
+            col("left_day", np.int32),
+        )

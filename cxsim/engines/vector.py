@@ -25,6 +25,7 @@ from cxsim.kernels.groups import (
     Heard,
     Journeys,
     Market,
+    ReferralState,
     Rules,
     Segments,
     Steps,
@@ -48,6 +49,7 @@ from cxsim.kernels.journey import (
 from cxsim.kernels.population import churns_today, initial_person
 from cxsim.kernels.staffing import Staffing
 from cxsim.kernels.tallies import tally_contacts, tally_people
+from cxsim.kernels.voc import new_tally, survey_customers, survey_journeys
 from cxsim.kernels.week import contact_day, open_today, weekday
 from cxsim.kernels.wom import (
     consider_adoption,
@@ -55,6 +57,8 @@ from cxsim.kernels.wom import (
     hear_wom,
     heard_messages,
     message_probability,
+    pick_referrer,
+    positive_talkers,
     talks_today,
     wom_reaches,
 )
@@ -97,6 +101,8 @@ class People(NamedTuple):
     memory: np.ndarray  # (N, 5) float64: sum, weight, max, min, last
     perf: np.ndarray  # (N, 3) float64 perceived performance sums
     talk: np.ndarray  # int8 today's WOM: +1, -1, 0
+    referred_by: np.ndarray  # int32 the referrer of a customer acquired by referral, -1 none (observation only)
+    left_day: np.ndarray  # int32 day the customer churned, 0 if not (observation only)
 
 
 def new_people(n: int) -> People:
@@ -124,6 +130,8 @@ def new_people(n: int) -> People:
         memory=np.zeros((n, 5)),
         perf=np.zeros((n, 3)),
         talk=np.zeros(n, dtype=np.int8),
+        referred_by=np.full(n, -1, dtype=np.int32),
+        left_day=np.zeros(n, dtype=np.int32),
     )
 
 
@@ -532,9 +540,19 @@ def _decide_talk(seed: int, day: int, p: People, market: Market) -> None:
 # -- phase 6: acquisition -----------------------------------------------------------------------
 @njit(cache=True, parallel=True)
 def _consider_adoption(
-    seed: int, day: int, p: People, heard: Heard, onboarding: int, market: Market, params: np.ndarray
-) -> tuple[int, int]:
+    seed: int,
+    day: int,
+    p: People,
+    heard: Heard,
+    onboarding: int,
+    market: Market,
+    params: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    talkers: np.ndarray,
+) -> tuple[int, int, int]:
     status = p.status
+    referred_by = p.referred_by
     satisfaction = p.satisfaction
     bond = p.bond
     ltr = p.ltr
@@ -549,6 +567,7 @@ def _consider_adoption(
     neg = heard.neg
     marketing = 0
     referral = 0
+    attributed = 0
     for i in prange(status.shape[0]):
         if status[i] != PROSPECT:
             continue  # as the agent engine, visit prospects only
@@ -565,9 +584,13 @@ def _consider_adoption(
         ltr[i] = answer
         if via == VIA_REFERRAL:
             referral += 1
+            j = pick_referrer(seed, i, day, n_pos, complete, indptr, indices, talk, talkers)
+            referred_by[i] = j
+            if j >= 0:
+                attributed += 1
         else:
             marketing += 1
-    return marketing, referral
+    return marketing, referral, attributed
 
 
 # -- phase 7: attitudes from word of mouth ------------------------------------------------------
@@ -610,6 +633,7 @@ def _consider_churn(seed: int, day: int, p: People, segments: Segments, params: 
     journey = p.journey
     step_index = p.step_index
     pending = p.pending_onboarding
+    left_day = p.left_day
     churn_multiplier = segments.churn_multiplier
     churned = 0
     for i in prange(status.shape[0]):
@@ -633,6 +657,7 @@ def _consider_churn(seed: int, day: int, p: People, segments: Segments, params: 
             journey[i] = -1
             step_index[i] = -1
             pending[i] = False
+            left_day[i] = day
             churned += 1
     return churned
 
@@ -662,12 +687,15 @@ class VectorModel:
         _init_people(spec.seed, spec.initial_customer_share, spec.segments, spec.params, self.people)
         self.totals = new_totals(len(spec.touchpoint_names), len(spec.step_names))
         self.history: list[dict[str, float]] = []
+        self.surveys: list[np.ndarray] = []  # each day's survey tally (cxsim.kernels.voc)
+        self.attributed: list[int] = []  # each day's referral acquisitions attributed to a referrer
         self.visits = new_visits(0)  # the last day's contacts
         complete = self.network.complete
         self._pos = np.zeros(0 if complete else n, dtype=np.int32)
         self._neg = np.zeros(0 if complete else n, dtype=np.int32)
         self._by_segment = np.zeros(len(spec.segment_names), dtype=np.int64)
         self.staffing = Staffing(spec, int(np.count_nonzero(self.people.status == CUSTOMER)))
+        self._no_talkers = np.zeros(0, dtype=np.int64)
 
     @property
     def talk(self) -> np.ndarray:
@@ -710,6 +738,22 @@ class VectorModel:
         # 4. experience
         _experience(day, p, visits, segments, tps, steps, rules)
         ev.journeys_completed, ev.journeys_failed = _finish_journeys(day, p, visits, rules)
+        surveyed = new_tally()  # observation only: nothing below reads it
+        survey_journeys(
+            seed,
+            day,
+            visits.person,
+            visits.step,
+            visits.tp,
+            visits.target,
+            visits.value,
+            visits.ces,
+            p.ltr[visits.person],
+            spec.step_journey,
+            spec.csat_threshold,
+            spec.survey,
+            surveyed,
+        )
         # 5. word of mouth
         _decide_talk(seed, day, p, self.market)
         talkers_pos, talkers_neg, ev.wom_positive, ev.wom_negative = deliver_wom(
@@ -717,14 +761,18 @@ class VectorModel:
         )
         heard = Heard(net.complete, talkers_pos, talkers_neg, p.talk, self._pos, self._neg)
         # 6. acquisition
-        ev.acquired_marketing, ev.acquired_referral = _consider_adoption(
-            seed, day, p, heard, spec.onboarding_journey, self.market, params
+        talkers = positive_talkers(p.talk) if net.complete else self._no_talkers
+        ev.acquired_marketing, ev.acquired_referral, attributed = _consider_adoption(
+            seed, day, p, heard, spec.onboarding_journey, self.market, params, net.indptr, net.indices, talkers
         )
         # 7. attitudes from word of mouth
         _hear_wom(p, heard, self.market, params)
         # 8. churn
         ev.churned = _consider_churn(seed, day, p, segments, params)
         # 9. economics and KPIs
+        survey_customers(seed, day, p.status, p.ltr, spec.survey, surveyed)
+        self.surveys.append(surveyed)
+        self.attributed.append(attributed)
         people = tally_people(p.status, p.segment, p.ltr, p.satisfaction, self._by_segment)
         contacts = tally_contacts(visits, tps, spec.csat_threshold, self.totals)
         staff.record(day, visits.tp, visits.arrival, visits.wait, visits.abandoned, visits.service)
@@ -732,3 +780,8 @@ class VectorModel:
         record = day_kpis(spec, day, ev, people, self._by_segment, visits.person.shape[0], contacts, staff_cost)
         self.visits = visits
         self.history.append(dataclasses.asdict(record))
+
+    def referral_state(self) -> ReferralState:
+        """Who referred whom, and when customers came and left (see :mod:`cxsim.referrals`)."""
+        p = self.people
+        return ReferralState(p.segment, p.status, p.ltr, p.acquired_via, p.acquired_day, p.referred_by, p.left_day)

@@ -18,9 +18,11 @@ import numpy as np
 __all__ = [
     "Journeys",
     "Market",
+    "ReferralState",
     "Rules",
     "Segments",
     "Steps",
+    "Survey",
     "Totals",
     "Touchpoints",
     "Visits",
@@ -122,6 +124,30 @@ class Market(NamedTuple):
     bond_gain: float  # per positive message
     bond_loss: float  # per negative message
     hype: float  # expectation rise per positive message
+
+
+class Survey(NamedTuple):
+    """The voice-of-the-customer programme (observation only; see ``cxsim.kernels.voc``)."""
+
+    tx_p_invite: float  # transactional: invitation probability after a journey ends
+    tx_journey: np.ndarray  # (J,) bool: journey types the transactional survey follows
+    tx_touchpoint: np.ndarray  # (T,) bool: last-contact touchpoints it follows
+    rel_period: int  # relationship: days between waves
+    rel_p_invite: float  # relationship: invitation probability per active customer and wave
+    response: np.ndarray  # (3,) response probability of a detractor, a passive, a promoter (true class)
+    answer_sd: float  # points of noise around the true 0-10 answer
+
+
+class ReferralState(NamedTuple):
+    """Per-person arrays at the end of a run (index = person)."""
+
+    segment: np.ndarray
+    status: np.ndarray
+    ltr: np.ndarray
+    acquired_via: np.ndarray
+    acquired_day: np.ndarray
+    referred_by: np.ndarray  # -1: not acquired by referral
+    left_day: np.ndarray  # 0: still a customer (or never one)
 
 
 class Heard(NamedTuple):

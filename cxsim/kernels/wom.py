@@ -5,8 +5,9 @@
 message convinces). ``adoption_hazard`` is the Bass/Goldenberg hazard of a prospect who heard
 ``n_pos`` positive and ``n_neg`` negative messages today, ``referral_share`` splits an adoption
 between marketing and word of mouth, ``consider_adoption`` applies both; ``wom_bond`` and
-``hype`` are the attitude changes of those who hear WOM, applied by ``hear_wom``. Equations and
-references: ``docs/model.md``.
+``hype`` are the attitude changes of those who hear WOM, applied by ``hear_wom``.
+``pick_referrer`` names the customer a referral acquisition is attributed to (observation only:
+nothing in the model reads it). Equations and references: ``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from numba import njit
 from cxsim.kernels.behaviour import DETRACTOR, PROMOTER, clip, ltr_answer, ltr_score, nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, PROSPECT, VIA_MARKETING, VIA_REFERRAL
 from cxsim.kernels.groups import Market
-from cxsim.rng import STREAM_ADOPTION, STREAM_TALK, uniform
+from cxsim.rng import STREAM_ADOPTION, STREAM_REFERRER, STREAM_TALK, uniform
 
 __all__ = [
     "adoption_hazard",
@@ -30,6 +31,8 @@ __all__ = [
     "heard_messages",
     "hype",
     "message_probability",
+    "pick_referrer",
+    "positive_talkers",
     "referral_share",
     "talks_today",
     "wom_bond",
@@ -265,3 +268,55 @@ def hear_wom(
     for d in range(expectation.shape[0]):
         expectation[d] = hype(expectation[d], n_pos, market.hype)
     return bond, ltr
+
+
+@njit(cache=True)
+def positive_talkers(talk: np.ndarray) -> np.ndarray:
+    """Today's praising talkers in person-index order (what :func:`pick_referrer` draws from
+    under complete mixing, where nobody's listeners are stored)."""
+    n = 0
+    for i in range(talk.shape[0]):
+        if talk[i] > 0:
+            n += 1
+    out = np.empty(n, dtype=np.int64)
+    n = 0
+    for i in range(talk.shape[0]):
+        if talk[i] > 0:
+            out[n] = i
+            n += 1
+    return out
+
+
+@njit(cache=True, inline="always")
+def pick_referrer(
+    seed: int,
+    i: int,
+    day: int,
+    n_pos: int,
+    complete: bool,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    talk: np.ndarray,
+    talkers: np.ndarray,
+) -> int:
+    """The referrer of person ``i``, acquired by referral today: one of the ``n_pos`` positive
+    messages ``i`` heard, each as likely (a keyed draw, ``REFERRER`` stream), so a talker is
+    chosen in proportion to the messages they sent ``i``. On a network the messages are ``i``'s
+    praising neighbours in CSR order; under complete mixing every praising talker but ``i``
+    (``talkers``, from :func:`positive_talkers`). -1 if ``i`` heard no praise."""
+    if n_pos <= 0:
+        return -1
+    m = int(uniform(seed, STREAM_REFERRER, i, day, 0) * n_pos)
+    if m >= n_pos:
+        m = n_pos - 1
+    if complete:
+        # NOTE: talkers is sorted; skipping i (if i talked) shifts the m-th message by one
+        return talkers[m + 1] if talkers[m] >= i and talk[i] > 0 else talkers[m]
+    c = 0
+    for e in range(indptr[i], indptr[i + 1]):
+        j = indices[e]
+        if talk[j] > 0:
+            if c == m:
+                return j
+            c += 1
+    return -1

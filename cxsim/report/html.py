@@ -21,6 +21,7 @@ from cxsim.money import DesignKind
 from cxsim.plausibility import baseline_findings
 from cxsim.report.answer import answer_sentences, horizon_text, payback_text, sanity_warnings, verdict
 from cxsim.report.labels import DRIVER_LABELS, KPI_INFO, format_delta, format_value
+from cxsim.report.listening import listening_rows
 
 __all__ = ["answer_sentences", "comparison_report"]
 
@@ -228,6 +229,8 @@ def comparison_report(result: ComparisonResult, figures: dict[str, bytes], meta:
         "design_titles": [d.title for d in result.designs],
         "driver_rows": _driver_rows(result),
         "kpi_rows": _kpi_rows(result),
+        "listening_rows": listening_rows(result),
+        "survey_text": str(meta.get("survey_text", "")),
         "findings": _findings(result),
         "population": f"{result.population:,}",
         "warmup": result.warmup_days,

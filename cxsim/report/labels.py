@@ -45,6 +45,12 @@ KPI_INFO: dict[str, KpiInfo] = {
     "abandonment_rate": KpiInfo("abandonment (staffed channels)", "share", False),
     "mean_wait_min": KpiInfo("mean wait (staffed channels)", "minutes", False),
     "resolution_rate": KpiInfo("contacts resolved", "share"),
+    "nps_measured": KpiInfo("NPS measured by the surveys", "points"),
+    "survey_responses_total": KpiInfo("survey answers", "count"),
+    "survey_cost_total": KpiInfo("survey cost (not in the margin)", "currency", False),
+    "value_of_promoter": KpiInfo("value of a promoter (per promoter-year)", "currency"),
+    "referrals_per_referrer": KpiInfo("referrals per referrer", "score"),
+    "second_generation_share": KpiInfo("new customers from referrals of referrals", "share"),
 }
 
 DRIVER_LABELS: dict[str, str] = {

@@ -1,6 +1,6 @@
 """How much does the normalisation help? The quick benchmark, repeated quiet and under deliberate load.
 
-    python benchmarks/noise.py --runs 4 --load none cpu mem     # ~10 minutes
+    python benchmarks/noise.py --runs 4 --load none cpu mem     # 25-35 min on a loaded machine
 
 For each load condition the quick benchmark (``run.py --quick --no-compile --no-history``) runs
 ``--runs`` times while ``--workers`` extra processes keep the machine busy:

@@ -192,10 +192,11 @@ def interval_table(spec: ModelSpec, staffing: Any) -> pd.DataFrame:
 
 
 def typical_day(intervals: pd.DataFrame, first_day: int, last_day: int) -> pd.DataFrame:
-    """The intervals table averaged over days ``first_day`` ... ``last_day``: one row per
-    (touchpoint, interval) with mean arrivals and servers, and the service level, mean wait and
-    occupancy of all those days' contacts together."""
-    iv = intervals[(intervals["day"] >= first_day) & (intervals["day"] <= last_day)].copy()
+    """The intervals table averaged over days ``first_day`` ... ``last_day`` on which each interval
+    is open (weekday hours): one row per (touchpoint, interval) with mean arrivals and servers, and
+    the service level, mean wait and occupancy of all those days' contacts together."""
+    iv = intervals[(intervals["day"] >= first_day) & (intervals["day"] <= last_day)]
+    iv = iv[iv["servers"] > 0].copy()  # the days each interval is open (a closed weekday hour has no one on duty)
     if iv.empty:
         return pd.DataFrame(columns=["touchpoint", "interval", "start_min", "end_min", "arrivals", "servers",
                                      "service_level", "wait_min", "occupancy"])  # fmt: skip

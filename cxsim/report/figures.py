@@ -86,7 +86,10 @@ def typical_day_figure(
         base = first[first["touchpoint"] == name]
         starts = base["start_min"].to_numpy(dtype=np.float64)
         widths = (base["end_min"] - base["start_min"]).to_numpy(dtype=np.float64)
-        top.bar(starts, base["arrivals"], width=widths, align="edge", color="#d9d9d9", label="arrivals (first series)")
+        first_label = next(iter(days))
+        top.bar(
+            starts, base["arrivals"], width=widths, align="edge", color="#d9d9d9", label=f"arrivals ({first_label})"
+        )
         top.set_ylabel("contacts per interval")
         ax2 = top.twinx()
         for k, (label, df) in enumerate(days.items()):
@@ -99,7 +102,7 @@ def typical_day_figure(
             bottom.plot(mid, 100 * d["service_level"], marker="o", color=colour, label=label)
         ax2.set_ylabel("servers on duty (mean)")
         ax2.set_ylim(0, None)
-        top.set_title(f"{name.replace('_', ' ')}: arrivals and servers")
+        top.set_title(f"{name.replace('_', ' ')}: arrivals and servers (mean over the days it is open)")
         lines = top.get_legend_handles_labels()
         lines2 = ax2.get_legend_handles_labels()
         top.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="upper left")

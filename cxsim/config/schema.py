@@ -148,6 +148,7 @@ class StaffingConfig:
     target_share: float = 0.8  # service_level: share of contacts to answer within target_seconds, (0, 1)
     target_seconds: float = 20.0  # service_level: answer-time target, seconds, > 0
     max_occupancy: float = 1.0  # service_level: planned busy share of each interval's servers at most this, (0, 1]
+    # (a cycle longer than a week must fit in the run: warm-up + days)
     cycle_days: int = 7  # service_level: servers are set for the next cycle_days days at the start of each cycle, ≥ 1
     history_cycles: int = 4  # service_level: the forecast averages the same interval of the last K cycles, ≥ 1
     initial_per_1000: float = (

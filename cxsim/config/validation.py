@@ -524,7 +524,7 @@ def _staffing(c: _Checker, cfg: Any, key: str, tp: Any) -> None:
         run = cfg.simulation.days + cfg.simulation.warmup_days
         if st.cycle_days < 1:
             c.fail(f"{skey}.cycle_days", f"must be >= 1, got {st.cycle_days!r}")
-        elif planned and isinstance(run, int) and st.cycle_days > run:
+        elif planned and isinstance(run, int) and st.cycle_days > max(run, 7):  # a week is fine in a shorter run
             c.fail(
                 f"{skey}.cycle_days",
                 f"a planning cycle longer than the run ({run} days with the warm-up), got {st.cycle_days!r}; "

@@ -29,6 +29,14 @@ def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _default_signals() -> None:
+    """In the child: the signals as a terminal gives them. A test runner started in the background
+    of a non-interactive shell (``cmd &``, ``nohup``) ignores SIGINT, and cxsim rightly keeps a
+    signal it was started with ignored; the Ctrl-C tests must not depend on how pytest was started."""
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+
+
 def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "cxsim.cli", *args],
@@ -36,6 +44,7 @@ def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_signals,
     )
 
 

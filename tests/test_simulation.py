@@ -239,14 +239,21 @@ def test_flow_counts_say_where_unresolved_contacts_go(small_overrides: list[str]
 
 
 def test_occupancy_is_busy_minutes_over_staffed_minutes(small_overrides: list[str]) -> None:
-    """Occupancy = minutes of service given / (servers x each day's opening minutes); within (0, 1)."""
-    cfg = cxsim.load_config([*small_overrides, "population.size=3000"])
+    """Occupancy = minutes of service given / server-minutes on duty; within (0, 1). A fixed team:
+    servers x each day's opening minutes; a planned one: the plan's servers x interval minutes."""
+    fixed = "journey.touchpoints.contact_centre.staffing.policy=fixed"
+    cfg = cxsim.load_config([*small_overrides, "population.size=3000", fixed])
     r = cxsim.simulate(cfg)
     t = r.touchpoints.set_index("touchpoint")
     cc = cfg.journey.touchpoints.contact_centre
     opens, closes = week_hours(cc)
     wds = [weekday(cfg.simulation.start_weekday, d) for d in r.daily["day"]]
     cap = cc.servers * sum(closes[w] - opens[w] for w in wds)
+    planned = cxsim.simulate(cxsim.load_config([*small_overrides, "population.size=3000"]))
+    iv = planned.intervals[(planned.intervals["touchpoint"] == "contact_centre") & (planned.intervals["day"] > 0)]
+    on_duty = float((iv["servers"] * (iv["end_min"] - iv["start_min"])).sum())
+    tp = planned.touchpoints.set_index("touchpoint").loc["contact_centre"]
+    assert tp["occupancy"] == pytest.approx(tp["busy_min"] / on_duty, rel=1e-12)
     assert t.loc["contact_centre", "occupancy"] == pytest.approx(t.loc["contact_centre", "busy_min"] / cap, rel=1e-12)
     assert 0 < t.loc["contact_centre", "occupancy"] < 1
     # about served x mean service time (a little more: silo switches take longer)

@@ -171,6 +171,22 @@ def test_one_agent_fewer_is_a_trade_off_with_no_roi() -> None:
     assert "trade-off" in text and "ROI" not in text.split("trade-off")[0]
 
 
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (-492.4, "492 fewer customers are lost"),
+        (6.2, "6 more customers are lost"),
+        (-1.0, "1 fewer customer is lost"),
+        (0.3, "about as many customers are lost as under the AS-IS"),
+    ],
+)
+def test_customers_lost_is_said_the_right_way_round(delta: float, text: str) -> None:
+    """A design that loses more customers than the AS-IS says "more", never "-6 fewer"."""
+    from cxsim.report.answer import customers_lost_text
+
+    assert customers_lost_text(delta) == text
+
+
 def test_waterfall_adds_up_to_npv() -> None:
     """Drivers (including investment and the remainder) add up to the NPV in every comparison."""
     r = compare(cfg(), [cfg("scenario=better_app"), cfg("scenario=shared_context")], replications=3, progress=False)

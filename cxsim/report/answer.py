@@ -50,6 +50,14 @@ def payback_text(row: dict[str, Any]) -> str:
     return "immediate (saves from day 1)"
 
 
+def customers_lost_text(delta: float) -> str:
+    """How many more or fewer customers a design loses than the AS-IS, said the right way round."""
+    n = round(float(delta))
+    if n == 0:
+        return "about as many customers are lost as under the AS-IS"
+    return f"{abs(n):,} {'fewer' if n < 0 else 'more'} customer{'s are' if abs(n) != 1 else ' is'} lost"
+
+
 def verdict(row: dict[str, Any], cur: str) -> str:
     """What kind of business case a design is, in a few words (ROI only where it means something)."""
     kind = DesignKind(row["kind"])
@@ -156,7 +164,7 @@ def answer_sentences(result: Any) -> list[str]:
             out.append(
                 f"What changes for customers: NPS at the end of the horizon moves by {row['delta_nps']:+.1f} points "
                 f"[{row['delta_nps_low']:+.1f}, {row['delta_nps_high']:+.1f}], and "
-                f"{-row['delta_customers_lost']:,.0f} fewer customers are lost."
+                f"{customers_lost_text(row['delta_customers_lost'])}."
             )
     for r in rows[1:]:
         if str(r["design"]) in mentioned:

@@ -214,6 +214,11 @@ def typical_day(intervals: pd.DataFrame, first_day: int, last_day: int) -> pd.Da
         busy=("busy_min", "sum"),
         capacity=("capacity", "sum"),
     ).reset_index()
+    # in the order of the day: the group order is first appearance, and a range that starts on a
+    # day with later hours (a Saturday) would put the morning intervals last
+    order = {tp: k for k, tp in enumerate(dict.fromkeys(out["touchpoint"]))}
+    out = out.sort_values(["touchpoint", "interval"], key=lambda c: c.map(order) if c.name == "touchpoint" else c)
+    out = out.reset_index(drop=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["service_level"] = np.where(out["n_arrivals"] > 0, out["answered"] / out["n_arrivals"], np.nan)
         out["wait_min"] = np.where(out["n_arrivals"] > 0, out["wait_total"] / out["n_arrivals"], np.nan)

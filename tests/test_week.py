@@ -386,3 +386,22 @@ def test_bad_week_is_rejected_naming_the_key(overrides: list[str], key: str, fra
 )
 def test_cli_rejects_a_bad_week_with_exit_2(tmp_path: Path, override: str, key: str) -> None:
     assert_run_refuses(tmp_path, override, key)
+
+
+def test_typical_day_is_in_the_order_of_the_day_when_the_range_starts_on_a_short_day() -> None:
+    """A range starting on a day whose first open interval is 10:00 (a Saturday) still lists the
+    8:00 and 9:00 intervals first, so the typical-day figure draws its steps left to right; each
+    mean is over the days that interval was open."""
+    from cxsim.result import typical_day
+
+    rows = []
+    for day, first in ((1, 2), (2, 0), (3, 0)):  # day 1 opens at 10:00, days 2-3 at 08:00
+        for k in range(first, 4):
+            start = 480 + 60 * k
+            row = {"day": day, "touchpoint": "cc", "interval": k, "start_min": start, "end_min": start + 60}
+            rows.append({**row, "arrivals": 10 * day + k, "servers": 2, "answered_in_target": 5, "wait_min": 0.5})
+            rows[-1]["busy_min"] = 60
+    out = typical_day(pd.DataFrame(rows), 1, 3)
+    assert list(out["interval"]) == [0, 1, 2, 3]
+    assert list(out["start_min"]) == [480, 540, 600, 660]
+    assert out["arrivals"].tolist() == [25.0, 26.0, 22.0, 23.0]  # (20+30)/2 +k for k<2; (10+20+30)/3 +k

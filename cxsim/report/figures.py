@@ -65,6 +65,10 @@ def kpi_figure(daily: pd.DataFrame, *, currency: str = "") -> Figure:
     return fig
 
 
+# The top panels' y range is this many times their tallest value: room for the legend.
+HEADROOM = 1.3
+
+
 def _clock(minute: float) -> str:
     return f"{int(minute) // 60:02d}:{int(minute) % 60:02d}"
 
@@ -101,11 +105,14 @@ def typical_day_figure(
             mid = (d["start_min"] + d["end_min"]).to_numpy(dtype=np.float64) / 2
             bottom.plot(mid, 100 * d["service_level"], marker="o", color=colour, label=label)
         ax2.set_ylabel("servers on duty (mean)")
-        ax2.set_ylim(0, None)
+        # headroom above the tallest bar and step, so the legend sits over empty space
+        top.set_ylim(0, HEADROOM * max(float(base["arrivals"].max()), 1.0))
+        ax2.set_ylim(0, HEADROOM * max(ax2.get_ylim()[1], 1.0))
         top.set_title(f"{name.replace('_', ' ')}: arrivals and servers (mean over the days it is open)")
         lines = top.get_legend_handles_labels()
         lines2 = ax2.get_legend_handles_labels()
-        top.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="upper left")
+        handles, labels = lines[0] + lines2[0], lines[1] + lines2[1]
+        top.legend(handles, labels, fontsize=8, loc="upper center", ncol=min(len(handles), 3), frameon=False)
         if targets and name in targets:
             bottom.axhline(100 * targets[name], color="grey", ls="--", lw=1, label="target")
         bottom.set_ylim(0, 100)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from cxsim.kernels.week import weekday
+from cxsim.kernels.week import DAYS_PER_WEEK, weekday
 
 __all__ = [
     "Staffing",
@@ -153,27 +153,63 @@ def plan_cycle(
         ``(cycle_days, K)`` integer servers.
     """
     cycle, k_n = rule.cycle_days, lengths.shape[-1]
-    per_day = np.broadcast_to(lengths, (cycle, k_n))
+    per_day = np.ascontiguousarray(np.broadcast_to(lengths, (cycle, k_n)), dtype=np.float64)
+    initial = rule.initial_per_1000 * customers0 / 1000.0 * np.asarray(share, dtype=np.float64)
+    block = rule.block_intervals if rule.block_intervals > 0 else k_n
+    return _plan_cycle(
+        per_day, initial, np.ascontiguousarray(arrivals, dtype=np.int64), int(start_day), int(rule.history_cycles),
+        float(rule.mean_service), float(rule.target_min), float(rule.target_share), float(rule.max_occupancy),
+        int(rule.min_servers), int(block),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _plan_cycle(
+    per_day: np.ndarray,
+    initial: np.ndarray,
+    arrivals: np.ndarray,
+    start_day: int,
+    history: int,
+    mean_service: float,
+    target_min: float,
+    target_share: float,
+    max_occupancy: float,
+    min_servers: int,
+    block: int,
+) -> np.ndarray:
+    """:func:`plan_cycle`'s loop: forecast, Erlang C sizing, floors and shift blocks."""
+    cycle, k_n = per_day.shape
     plan = np.zeros((cycle, k_n), dtype=np.int64)
-    initial = rule.initial_per_1000 * customers0 / 1000.0 * share
+    need = np.empty(k_n, dtype=np.int64)
+    forecast = np.empty(k_n)
     for o in range(cycle):
         day = start_day + o
-        past = [day - c * cycle for c in range(1, rule.history_cycles + 1) if day - c * cycle >= 1]
-        forecast = arrivals[past].mean(axis=0) if past else initial
-        need = np.empty(k_n, dtype=np.int64)
+        # the mean of the same interval on the same day of the last `history` cycles (the first
+        # cycle: the initial forecast); integer counts, so the float sum is exact in any order
+        n_past = 0
+        forecast[:] = 0.0
+        for c in range(1, history + 1):
+            past = day - c * cycle
+            if past >= 1:
+                n_past += 1
+                for k in range(k_n):
+                    forecast[k] += arrivals[past, k]
+        for k in range(k_n):
+            forecast[k] = forecast[k] / n_past if n_past > 0 else initial[k]
         for k in range(k_n):
             if per_day[o, k] <= 0:
                 need[k] = 0  # closed during this interval that day
                 continue
-            load = float(forecast[k]) / float(per_day[o, k]) * rule.mean_service  # Erlangs
-            n = servers_for_level(load, rule.mean_service, rule.target_min, rule.target_share)
-            n = max(n, math.ceil(load / rule.max_occupancy - 1e-9), rule.min_servers)
-            need[k] = n
-        block = rule.block_intervals if rule.block_intervals > 0 else k_n
+            load = forecast[k] / per_day[o, k] * mean_service  # Erlangs
+            n = servers_for_level(load, mean_service, target_min, target_share)
+            need[k] = max(n, math.ceil(load / max_occupancy - 1e-9), min_servers)
         for b in range(0, k_n, block):
-            open_part = per_day[o, b : b + block] > 0
-            if open_part.any():
-                plan[o, b : b + block] = np.where(open_part, need[b : b + block].max(), 0)
+            top = 0
+            for k in range(b, min(b + block, k_n)):
+                if per_day[o, k] > 0:
+                    top = max(top, need[k])
+            for k in range(b, min(b + block, k_n)):
+                plan[o, k] = top if per_day[o, k] > 0 else 0
     return plan
 
 
@@ -208,6 +244,17 @@ class Staffing:
         self._n = np.zeros(self.n_tp, dtype=np.int64)
         self._edges = np.zeros((self.n_tp, width_s))
         self._sched = np.zeros((self.n_tp, width_s), dtype=np.int64)
+        # Minutes of each grid interval inside each weekday's hours, and a fixed touchpoint's whole
+        # day by weekday: both depend on the weekday only, so they are worked out once here.
+        self._lengths = np.zeros((self.n_tp, DAYS_PER_WEEK, width))
+        self._fixed: dict[tuple[int, int], tuple[int, np.ndarray, np.ndarray, float, np.ndarray]] = {}
+        for t in range(self.n_tp):
+            k_n = int(self.int_n[t])
+            for wd in range(DAYS_PER_WEEK):
+                clipped = np.clip(self.int_edges[t, : k_n + 1], s.tp_open_wd[t, wd], s.tp_close_wd[t, wd])
+                self._lengths[t, wd, :k_n] = np.diff(clipped)
+                if self.staffed[t] and t not in self.rules:
+                    self._fixed[t, wd] = self._fixed_day(t, wd)
         self.day = 0
 
     @property
@@ -217,11 +264,19 @@ class Staffing:
 
     def lengths(self, t: int, day: int) -> np.ndarray:
         """Minutes of each interval of touchpoint ``t``'s grid that are inside ``day``'s hours."""
+        return self._lengths[t, weekday(self.spec.start_weekday, day), : int(self.int_n[t])]
+
+    def _fixed_day(self, t: int, wd: int) -> tuple[int, np.ndarray, np.ndarray, float, np.ndarray]:
+        """A fixed touchpoint's day on weekday ``wd``: the queue's intervals, their starts and
+        servers, the server-minutes on duty and the servers of each grid interval."""
         s = self.spec
-        wd = weekday(s.start_weekday, day)
         k_n = int(self.int_n[t])
-        clipped = np.clip(self.int_edges[t, : k_n + 1], s.tp_open_wd[t, wd], s.tp_close_wd[t, wd])
-        return np.diff(clipped)
+        n = int(s.tp_sched_n_wd[t, wd]) if s.tp_sched_n[t] > 0 else 0
+        edges = np.array(s.tp_sched_edges_wd[t, wd, :n], dtype=np.float64)
+        sched = np.array(s.tp_sched_wd[t, wd, :n], dtype=np.int64)
+        inside = self._lengths[t, wd, :k_n] > 0
+        on = _on_duty(edges, sched, self.int_edges[t, :k_n]) if n else s.tp_servers[t]
+        return n, edges, sched, float(s.tp_server_min_wd[t, wd]), np.where(inside, on, 0)
 
     def schedule(self, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(intervals, interval starts, servers)`` per touchpoint for ``day``, as the queues take
@@ -236,14 +291,12 @@ class Staffing:
             grid = self.int_edges[t, : k_n + 1]
             rule = self.rules.get(t)
             if rule is None:  # fixed: the weekday's schedule, or `servers` all day
-                n = int(s.tp_sched_n_wd[t, wd]) if s.tp_sched_n[t] > 0 else 0
+                n, edges, sched, server_min, servers = self._fixed[t, wd]
                 self._n[t] = n
-                self._edges[t, :n] = s.tp_sched_edges_wd[t, wd, :n]
-                self._sched[t, :n] = s.tp_sched_wd[t, wd, :n]
-                self.server_min[day, t] = s.tp_server_min_wd[t, wd]
-                inside = self.lengths(t, day) > 0
-                on = _on_duty(self._edges[t, :n], self._sched[t, :n], grid[:-1]) if n else s.tp_servers[t]
-                self.servers[day, t, :k_n] = np.where(inside, on, 0)
+                self._edges[t, :n] = edges
+                self._sched[t, :n] = sched
+                self.server_min[day, t] = server_min
+                self.servers[day, t, :k_n] = servers
                 continue
             start, plan = self._plans.get(t, (0, np.zeros((0, 0), dtype=np.int64)))
             if not start <= day < start + plan.shape[0]:

@@ -129,8 +129,12 @@ def _quiet() -> None:
 
 
 def _fmt(x: Any, spec: str = ".3g") -> str:
+    """``x`` to ``spec``; three significant digits are written out with thousands separators
+    (an NPV effect of 197,000, not 1.97e+05)."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a"
+    if spec == ".3g" and abs(float(x)) >= 1000:
+        return f"{float(format(float(x), '.3g')):,.0f}"
     return format(x, spec)
 
 
@@ -314,6 +318,7 @@ def _sensitivity_report(
                 f"{100 * r['share_wins']:.0f}%",
                 "" if not math.isfinite(r["share_npv_positive"]) else f"{100 * r['share_npv_positive']:.0f}%",
                 "" if not math.isfinite(r["npv_mean"]) else f"{r['npv_mean']:,.0f}",
+                "" if not math.isfinite(r["npv_p05"]) else f"{r['npv_p05']:,.0f} .. {r['npv_p95']:,.0f}",
             ]
             for r in robust.to_dict("records")
         ]
@@ -325,7 +330,7 @@ def _sensitivity_report(
                     f"{best['design']} has the highest NPV in {100 * best['share_wins']:.0f}% of the "
                     f"{n_points} plausible worlds of the sample (the AS-IS counts as NPV 0)."
                 ],
-                tables=[Table(["design", "wins", "NPV > 0", "mean NPV"], rows)],
+                tables=[Table(["design", "wins", "NPV > 0", "mean NPV", "NPV 5%..95%"], rows)],
             )
         )
     ranges = "; ".join(

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from cxsim.output import atomic_write_bytes
 
@@ -38,20 +39,26 @@ def sensitivity_figure(table: pd.DataFrame, method: str, path: Path) -> Path:
     for ax, out in zip(axes[0], outputs, strict=False):
         t = table[table["output"] == out]
         if method == "morris":
-            ms = t[t["index"] == "mu_star"].reset_index(drop=True)
+            ms = t[t["index"] == "mu_star"].sort_values("rank").reset_index(drop=True)
             sg = t[t["index"] == "sigma"].set_index("parameter")["value"]
             err = np.vstack([ms["value"] - ms["low"], ms["high"] - ms["value"]])
             ax.errorbar(ms["value"], sg.loc[ms["parameter"]].to_numpy(), xerr=err, fmt="o", color="#1f5f8b", capsize=3)
-            for _, r in ms.iterrows():
-                ax.annotate(_short(str(r["parameter"])), (r["value"], sg[r["parameter"]]), fontsize=8,
-                            xytext=(4, 4), textcoords="offset points")  # fmt: skip
+            # points are numbered by rank (names beside the points overlap when effects are close);
+            # the key names them
+            for k, r in ms.iterrows():
+                ax.annotate(str(k + 1), (r["value"], sg[r["parameter"]]), fontsize=8, fontweight="bold",
+                            xytext=(3, 4), textcoords="offset points")  # fmt: skip
+                ax.plot([], [], ls="none", label=f"{k + 1}  {_short(str(r['parameter']))}")
             top = float(max(ms["high"].max(), sg.max(), 1e-12))
             ax.plot([0, top], [0, top], ls=":", color="grey", lw=0.8, label="σ = μ*")
+            if top >= 1000:
+                for axis in (ax.xaxis, ax.yaxis):
+                    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
             ax.set_xlim(left=0)
             ax.set_ylim(bottom=0)
             ax.set_xlabel("μ* (mean |elementary effect|)")
             ax.set_ylabel("σ (spread of effects)")
-            ax.legend(fontsize=8, loc="upper left")
+            ax.legend(fontsize=7.5, loc="upper left", handlelength=0.8, frameon=True)
         else:
             params = list(dict.fromkeys(t.sort_values("rank")["parameter"]))
             pos = np.arange(len(params))

@@ -18,6 +18,10 @@ from cxsim.output import atomic_write_bytes
 __all__ = ["history_figure", "sensitivity_figure"]
 
 
+# money on an axis: 300,000 rather than 300000 or 3e5
+_THOUSANDS = FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+
+
 def _short(path: str) -> str:
     parts = path.split(".")
     return ".".join(parts[-2:]) if len(parts) > 2 else path
@@ -53,7 +57,7 @@ def sensitivity_figure(table: pd.DataFrame, method: str, path: Path) -> Path:
             ax.plot([0, top], [0, top], ls=":", color="grey", lw=0.8, label="σ = μ*")
             if top >= 1000:
                 for axis in (ax.xaxis, ax.yaxis):
-                    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+                    axis.set_major_formatter(_THOUSANDS)
             ax.set_xlim(left=0)
             ax.set_ylim(bottom=0)
             ax.set_xlabel("μ* (mean |elementary effect|)")
@@ -97,6 +101,7 @@ def history_figure(trials: pd.DataFrame, objectives: tuple[str, ...], currency: 
     ax.axhline(0, color="grey", lw=0.6)
     ax.set_xlabel("trial")
     ax.set_ylabel(f"NPV against the AS-IS ({currency})")
+    ax.yaxis.set_major_formatter(_THOUSANDS)
     ax.set_title("Optimisation history", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
@@ -109,6 +114,7 @@ def history_figure(trials: pd.DataFrame, objectives: tuple[str, ...], currency: 
         ax2.plot(dnps[front][order], npv[front][order], "o-", color="#1f5f8b", label="Pareto front")
         ax2.set_xlabel("ΔNPS against the AS-IS (points)")
         ax2.set_ylabel(f"NPV ({currency})")
+        ax2.yaxis.set_major_formatter(_THOUSANDS)
         ax2.set_title("Pareto front: NPV against ΔNPS", fontsize=10)
         ax2.legend(fontsize=8)
         ax2.grid(alpha=0.3)

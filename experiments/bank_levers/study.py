@@ -24,9 +24,8 @@ from matplotlib.figure import Figure
 from cxsim.cli import main as cxsim
 
 HERE = Path(__file__).resolve().parent
-# A 20,000-person bank over a two-year business case, two paired replications per point.
+# The bank at its full size (50,000 people) over a two-year business case, two paired replications a point.
 MARKET = [
-    "population.size=20000",
     "compare.horizon_days=730",
     "compare.robustness_horizons_days=[]",
     "compare.replications=2",

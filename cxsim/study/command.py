@@ -202,8 +202,11 @@ def _fail(exc: BaseException) -> int:
 # --------------------------------------------------------------------------------------- sensitivity
 
 
-def _sensitivity_setup(ns: argparse.Namespace) -> tuple[Any, SensitivitySpec, dict[str, Any], Path, str]:
+def _sensitivity_setup(
+    ns: argparse.Namespace,
+) -> tuple[Any, SensitivitySpec, dict[str, Any], Path, str, np.ndarray, list[dict[str, Any]]]:
     from cxsim.study.points import RUN_KPIS, apply_values, market
+    from cxsim.study.sensitivity import design_matrix, points_of
 
     data, _path = load_spec_file("sensitivity", ns.spec, ns.overrides)
     if ns.method:
@@ -214,15 +217,19 @@ def _sensitivity_setup(ns: argparse.Namespace) -> tuple[Any, SensitivitySpec, di
     compared = any("." in str(o) for o in (outputs if isinstance(outputs, list) else [outputs]))
     m = market(ns.overrides, compared=compared)
     spec = SensitivitySpec.from_dict(data, m.baseline, m.candidates, RUN_KPIS)
-    for p in spec.parameters:  # every range applied to the model must be a valid config
-        for v in (p.low, p.high):
+    x = design_matrix(spec)
+    points = points_of(spec, x)
+    for p in spec.parameters:  # the ends of every prior and of the sample must be valid configs
+        sampled = [pt[p.path] for pt in points]
+        ends = [p.value(u) for u in (0.0, 1.0) if math.isfinite(float(p.values([u])[0]))]
+        for v in sorted({*ends, min(sampled), max(sampled)}):
             try:
                 for cfg, patched in zip(m.designs, m.patched, strict=True):
-                    apply_values(cfg, {p.path: p.value(math.log(v) if p.log else v)}, patched)
+                    apply_values(cfg, {p.path: v}, patched)
             except ConfigError as exc:
                 raise ConfigError([(f"parameters.{p.path}", f"{v:g} is not valid for the model: {exc}")]) from None
     out, fingerprint = study_folder(ns, "sensitivity", spec.name, data)
-    return m, spec, data, out, fingerprint
+    return m, spec, data, out, fingerprint, x, points
 
 
 def run_sensitivity(ns: argparse.Namespace) -> int:
@@ -230,15 +237,13 @@ def run_sensitivity(ns: argparse.Namespace) -> int:
     from cxsim.study.figures import sensitivity_figure
     from cxsim.study.launch import ray_session
     from cxsim.study.points import evaluate_points
-    from cxsim.study.sensitivity import design_matrix, indices, points_of, robustness
+    from cxsim.study.sensitivity import indices, robustness
 
     got = gated(_sensitivity_setup, ns)
     if isinstance(got, int):
         return got
-    m, spec, data, out, fingerprint = got
+    m, spec, data, out, fingerprint, x, points = got
     t0 = time.perf_counter()
-    x = design_matrix(spec)
-    points = points_of(spec, x)
     per_point = m.replications * len(m.designs)
     print(
         f"cxsim sensitivity: {spec.method}, {len(spec.parameters)} parameters, {len(points)} points x "
@@ -373,14 +378,18 @@ def _sensitivity_report(
                 tables=[Table(["design", "wins", "NPV > 0", "mean NPV"], rows)],
             )
         )
-    ranges = "; ".join(
-        f"{p.path} in [{p.low:g}, {p.high:g}]{' (log-uniform)' if p.log else ''}" for p in spec.parameters
-    )
+    ranges = "; ".join(f"{p.path} {p.describe()}" for p in spec.parameters)
     method = [
         f"{spec.method.capitalize()} through SALib: {n_points} points, each {m.replications} paired replications "
         f"(seeds {m.seed}..{m.seed + m.replications - 1}, common random numbers), "
         f"{m.baseline.population.size:,} people; "
-        f"{round(100 * spec.conf_level)}% intervals from {spec.bootstrap} bootstrap resamples. Ranges: {ranges}.",
+        f"{round(100 * spec.conf_level)}% intervals from {spec.bootstrap} bootstrap resamples. Priors: {ranges}."
+        + (
+            " With a non-uniform prior, Morris's μ* is per grid step in probability space (a step of the "
+            "parameter's quantile), not of its value."
+            if spec.method == "morris" and any(p.dist not in ("uniform", "loguniform") for p in spec.parameters)
+            else ""
+        ),
         f"Wall time {wall:.0f} s.",
     ]
     write_report(

@@ -32,6 +32,13 @@ from cxsim.sweeps.marker import config_hash
 __all__ = ["optimise_main", "sensitivity_main"]
 
 EXIT_CONFIG = 2
+LAUNCHER_EPILOG = (
+    "Launchers: cxsim {command} --spec bank --launcher ray_local ... runs the points as Ray tasks on this "
+    "machine; --launcher slurm hydra.launcher.partition=cpu --out /shared/studies/s1 ... as a SLURM job array "
+    "(hydra.launcher.* overrides set the launcher's keys, as for a sweep; configs/hydra/launcher/). With "
+    "slurm or ray_cluster, --out must be on a file system every node shares. Results are the same as with "
+    "local workers, and a re-run resumes whichever way the finished points ran."
+)
 T = TypeVar("T")
 STUDY_FILE = "study.json"
 
@@ -47,7 +54,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
             "of the sample in which each design wins), sensitivity.png and report.html. Re-running the same "
             "command resumes an interrupted study.",
             epilog="example: cxsim sensitivity --spec bank population.size=5000 compare.horizon_days=365 "
-            "compare.replications=2 compare.candidates=[better_app]",
+            "compare.replications=2 compare.candidates=[better_app]. " + LAUNCHER_EPILOG.format(command="sensitivity"),
         )
         p.add_argument("--spec", default="bank", help="a configs/sensitivity/ name or a YAML file (default: bank)")
         p.add_argument("--method", choices=["morris", "sobol"], help="override the spec's method")
@@ -62,14 +69,34 @@ def _parser(command: str) -> argparse.ArgumentParser:
             "Writes trials.parquet, optimise.png, report.html and the best design as "
             "OUT/scenario/<name>.yaml, which `cxsim compare --config-dir OUT compare.candidates=[<name>]` runs.",
             epilog="example: cxsim optimise --spec bank population.size=5000 compare.horizon_days=365 "
-            "compare.replications=2",
+            "compare.replications=2. "
+            + LAUNCHER_EPILOG.format(command="optimise --batch 4")
+            + " --batch N asks Optuna for N trials at a time and evaluates them together (in parallel); the "
+            "trials then differ from --batch 1's, so the batch size is part of the study's identity.",
         )
         p.add_argument("--spec", default="bank", help="a configs/optimise/ name or a YAML file (default: bank)")
         p.add_argument("--trials", type=int, help="override the spec's number of trials")
         p.add_argument("--budget", type=float, help="override the spec's budget (currency)")
+        p.add_argument(
+            "--batch",
+            type=int,
+            default=1,
+            help="trials asked and evaluated together, in parallel (default 1: one after another); "
+            "part of the study's identity",
+        )
     p.add_argument("--out", type=Path, help=f"output folder (default: outputs/{command}_<spec name>)")
     p.add_argument("--workers", type=int, default=0, help="worker processes (0: one per CPU); results do not change")
-    p.add_argument("overrides", nargs="*", help="model config overrides, e.g. population.size=5000")
+    p.add_argument(
+        "--launcher",
+        metavar="NAME",
+        help="run the points as jobs of a Hydra launcher (basic, joblib, ray_local, ray_cluster, submitit_local, "
+        "slurm) instead of local workers; results do not change",
+    )
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        help="model config overrides, e.g. population.size=5000; with --launcher, hydra.launcher.* overrides too",
+    )
     return p
 
 
@@ -84,6 +111,9 @@ def _parse(command: str, argv: list[str]) -> argparse.Namespace | int:
         return EXIT_CONFIG
     if ns.workers < 0:
         print(f"cxsim: --workers must be >= 0, got {ns.workers}", file=sys.stderr)
+        return EXIT_CONFIG
+    if getattr(ns, "batch", 1) < 1:
+        print(f"cxsim: --batch must be >= 1, got {ns.batch}", file=sys.stderr)
         return EXIT_CONFIG
     ns.workers = ns.workers or os.cpu_count() or 1
     return ns
@@ -149,8 +179,15 @@ def _print_table(cols: list[str], rows: list[list[str]]) -> None:
 
 
 def gated(setup: Callable[[argparse.Namespace], T], ns: argparse.Namespace) -> T | int:
-    """What ``setup`` returns (every check passed), or exit code 2 with its one message."""
+    """What ``setup`` returns (every check passed), or exit code 2 with its one message.
+
+    ``ns.launch`` becomes the :class:`~cxsim.study.launch.Launcher` asked for (or None) and
+    ``ns.overrides`` the model overrides without the ``hydra.launcher.*`` ones.
+    """
+    from cxsim.study.launch import launcher_of
+
     try:
+        ns.launch, ns.overrides = launcher_of(ns.launcher, ns.overrides)
         got = setup(ns)
     except (ConfigError, HydraException) as exc:
         return _fail(exc)
@@ -169,8 +206,11 @@ def _fail(exc: BaseException) -> int:
 # --------------------------------------------------------------------------------------- sensitivity
 
 
-def _sensitivity_setup(ns: argparse.Namespace) -> tuple[Any, SensitivitySpec, dict[str, Any], Path, str]:
+def _sensitivity_setup(
+    ns: argparse.Namespace,
+) -> tuple[Any, SensitivitySpec, dict[str, Any], Path, str, np.ndarray, list[dict[str, Any]]]:
     from cxsim.study.points import RUN_KPIS, apply_values, market
+    from cxsim.study.sensitivity import design_matrix, points_of
 
     data, _path = load_spec_file("sensitivity", ns.spec, ns.overrides)
     if ns.method:
@@ -181,35 +221,41 @@ def _sensitivity_setup(ns: argparse.Namespace) -> tuple[Any, SensitivitySpec, di
     compared = any("." in str(o) for o in (outputs if isinstance(outputs, list) else [outputs]))
     m = market(ns.overrides, compared=compared)
     spec = SensitivitySpec.from_dict(data, m.baseline, m.candidates, RUN_KPIS)
-    for p in spec.parameters:  # every range applied to the model must be a valid config
-        for v in (p.low, p.high):
+    x = design_matrix(spec)
+    points = points_of(spec, x)
+    for p in spec.parameters:  # the ends of every prior and of the sample must be valid configs
+        sampled = [pt[p.path] for pt in points]
+        ends = [p.value(u) for u in (0.0, 1.0) if math.isfinite(float(p.values([u])[0]))]
+        for v in sorted({*ends, min(sampled), max(sampled)}):
             try:
                 for cfg, patched in zip(m.designs, m.patched, strict=True):
-                    apply_values(cfg, {p.path: p.value(math.log(v) if p.log else v)}, patched)
+                    apply_values(cfg, {p.path: v}, patched)
             except ConfigError as exc:
                 raise ConfigError([(f"parameters.{p.path}", f"{v:g} is not valid for the model: {exc}")]) from None
     out, fingerprint = study_folder(ns, "sensitivity", spec.name, data)
-    return m, spec, data, out, fingerprint
+    return m, spec, data, out, fingerprint, x, points
 
 
 def run_sensitivity(ns: argparse.Namespace) -> int:
     """``cxsim sensitivity`` after argument parsing (see the module docstring)."""
     from cxsim.study.figures import sensitivity_figure
+    from cxsim.study.launch import ray_session
     from cxsim.study.points import evaluate_points
-    from cxsim.study.sensitivity import design_matrix, indices, points_of, robustness
+    from cxsim.study.sensitivity import indices, robustness
 
     got = gated(_sensitivity_setup, ns)
     if isinstance(got, int):
         return got
-    m, spec, data, out, fingerprint = got
+    m, spec, data, out, fingerprint, x, points = got
     t0 = time.perf_counter()
-    x = design_matrix(spec)
-    points = points_of(spec, x)
     per_point = m.replications * len(m.designs)
     print(
         f"cxsim sensitivity: {spec.method}, {len(spec.parameters)} parameters, {len(points)} points x "
         f"{m.replications} replications x {len(m.designs)} design(s) = {len(points) * per_point} simulations "
-        f"({m.baseline.population.size:,} people) on {min(ns.workers, len(points))} worker(s)",
+        f"({m.baseline.population.size:,} people) "
+        + (
+            f"as jobs of the {ns.launch.name} launcher" if ns.launch else f"on {min(ns.workers, len(points))} worker(s)"
+        ),
         flush=True,
     )
     _start(out, fingerprint, data, ns.overrides)
@@ -220,9 +266,13 @@ def run_sensitivity(ns: argparse.Namespace) -> int:
             print(f"cxsim sensitivity: {done}/{total} points ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
 
     try:
-        ys = evaluate_points(m, points, out / "points", workers=ns.workers, on_done=progress)
+        with ray_session():
+            ys = evaluate_points(m, points, out / "points", workers=ns.workers, on_done=progress, launcher=ns.launch)
     except ConfigError as exc:  # a combination of values the model refuses (finished points are kept)
         return _fail(exc)
+    except RuntimeError as exc:  # a launcher's job failed (finished points are kept)
+        print(f"cxsim: {exc}; run the same command again to retry the missing points", file=sys.stderr)
+        return 1
     y = pd.DataFrame(ys)
     samples = pd.concat(
         [pd.DataFrame({"point": np.arange(len(points))}), pd.DataFrame(points), y.add_prefix("out:")], axis=1
@@ -333,14 +383,18 @@ def _sensitivity_report(
                 tables=[Table(["design", "wins", "NPV > 0", "mean NPV", "NPV 5%..95%"], rows)],
             )
         )
-    ranges = "; ".join(
-        f"{p.path} in [{p.low:g}, {p.high:g}]{' (log-uniform)' if p.log else ''}" for p in spec.parameters
-    )
+    ranges = "; ".join(f"{p.path} {p.describe()}" for p in spec.parameters)
     method = [
         f"{spec.method.capitalize()} through SALib: {n_points} points, each {m.replications} paired replications "
         f"(seeds {m.seed}..{m.seed + m.replications - 1}, common random numbers), "
         f"{m.baseline.population.size:,} people; "
-        f"{round(100 * spec.conf_level)}% intervals from {spec.bootstrap} bootstrap resamples. Ranges: {ranges}.",
+        f"{round(100 * spec.conf_level)}% intervals from {spec.bootstrap} bootstrap resamples. Priors: {ranges}."
+        + (
+            " With a non-uniform prior, Morris's μ* is per grid step in probability space (a step of the "
+            "parameter's quantile), not of its value."
+            if spec.method == "morris" and any(p.dist not in ("uniform", "loguniform") for p in spec.parameters)
+            else ""
+        ),
         f"Wall time {wall:.0f} s.",
     ]
     write_report(

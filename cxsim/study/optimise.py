@@ -21,6 +21,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,10 @@ from cxsim.config.validation import ConfigError
 from cxsim.output import _parquet_bytes, atomic_write_bytes, atomic_write_text
 from cxsim.study.spec import Lever, OptimiseSpec, load_spec_file
 
-__all__ = ["design_config", "run_optimise", "scenario_yaml", "search", "trials_table"]
+__all__ = ["TrialEvaluator", "design_config", "run_optimise", "scenario_yaml", "search", "trials_table"]
 
 Evaluate = Callable[[dict[str, Any]], dict[str, float]]
+EvaluateMany = Callable[[list[int], list[dict[str, Any]]], list[dict[str, float]]]
 
 
 def _suggest(trial: optuna.Trial, lever: Lever) -> Any:
@@ -46,11 +48,23 @@ def _suggest(trial: optuna.Trial, lever: Lever) -> Any:
     return trial.suggest_categorical(lever.name, [False, True])
 
 
-def search(spec: OptimiseSpec, evaluate: Evaluate, storage: str, on_trial: Callable[[int], None] | None = None) -> Any:
+def search(
+    spec: OptimiseSpec,
+    evaluate: Evaluate,
+    storage: str,
+    on_trial: Callable[[int], None] | None = None,
+    batch: int = 1,
+    evaluate_many: EvaluateMany | None = None,
+) -> Any:
     """Run the trials still missing from the study in ``storage``; returns the Optuna study.
 
     ``evaluate`` maps lever values (by lever name) to at least ``npv``, ``dnps`` and
-    ``investment``; everything it returns is kept as the trial's user attributes.
+    ``investment``; everything it returns is kept as the trial's user attributes. Trials are
+    asked ``batch`` at a time (Optuna's ask-and-tell), evaluated together by ``evaluate_many``
+    (trial numbers, their values; default: ``evaluate`` on each in turn) and told in trial order,
+    so the search is deterministic for a given batch size; ``batch=1`` is Optuna's sequential
+    search. A larger batch samples each batch from the trials finished before it, so it finds
+    other trials than ``batch=1``.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if len(spec.objectives) == 1:
@@ -68,13 +82,13 @@ def search(spec: OptimiseSpec, evaluate: Evaluate, storage: str, on_trial: Calla
     )
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         study.tell(t.number, state=optuna.trial.TrialState.FAIL)  # killed mid-trial: run it again
-    done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+    complete = (optuna.trial.TrialState.COMPLETE,)
+    done = len(study.get_trials(deepcopy=False, states=complete))
     if done:
         print(f"cxsim: resuming: {done} of {spec.trials} trials already complete (kept)", file=sys.stderr)
+    many = evaluate_many or (lambda _numbers, values: [evaluate(v) for v in values])
 
-    def objective(trial: optuna.Trial) -> Any:
-        values = {lever.name: _suggest(trial, lever) for lever in spec.levers}
-        out = evaluate(values)
+    def told(trial: optuna.Trial, out: dict[str, float]) -> Any:
         cons = [float(out["investment"]) - spec.budget]
         if spec.min_dnps is not None:
             cons.append(spec.min_dnps - float(out["dnps"]))
@@ -83,13 +97,16 @@ def search(spec: OptimiseSpec, evaluate: Evaluate, storage: str, on_trial: Calla
         trial.set_user_attr("constraints", cons)
         for key, c in zip(("budget", "min_dnps"), cons, strict=False):
             trial.set_constraint(key, c)  # feasible when <= 0
-        if on_trial is not None:
-            on_trial(trial.number)
-        return float(out["npv"]) if len(spec.objectives) == 1 else (float(out["npv"]), float(out["dnps"]))
+        return float(out["npv"]) if len(spec.objectives) == 1 else [float(out["npv"]), float(out["dnps"])]
 
     while done < spec.trials:
-        study.optimize(objective, n_trials=spec.trials - done)
-        done = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+        trials = [study.ask() for _ in range(min(batch, spec.trials - done))]
+        values = [{lever.name: _suggest(t, lever) for lever in spec.levers} for t in trials]
+        for trial, out in zip(trials, many([t.number for t in trials], values), strict=True):
+            study.tell(trial, told(trial, out))
+            if on_trial is not None:
+                on_trial(trial.number)
+        done = len(study.get_trials(deepcopy=False, states=complete))
     return study
 
 
@@ -166,6 +183,39 @@ def scenario_yaml(spec: OptimiseSpec, values: dict[str, Any], name: str, note: s
     return f"# @package _global_\n# {note}\n" + OmegaConf.to_yaml(node)
 
 
+@dataclass(frozen=True)
+class TrialEvaluator:
+    """A trial's outputs: the AS-IS against the AS-IS with the levers set, over the fixed seeds.
+
+    Picklable, so that a launcher's job elsewhere evaluates a trial as this process would.
+    """
+
+    base: DictConfig
+    spec: OptimiseSpec
+    replications: int
+    seed: int
+    n_jobs: int = 1  # replications in parallel (does not change the outputs)
+
+    def __call__(self, values: dict[str, Any]) -> dict[str, float]:
+        from cxsim.compare import compare
+
+        cfg = design_config(self.base, self.spec, values, "trial")
+        r = compare(
+            self.base, [cfg], replications=self.replications, seed=self.seed, progress=False, n_jobs=self.n_jobs
+        )
+        m = r.money.iloc[0]
+        _, capex, opex = design_settings(self.spec, values)
+        return {
+            "npv": float(m["npv"]),
+            "npv_low": float(m["npv_low"]),
+            "npv_high": float(m["npv_high"]),
+            "dnps": float(m["delta_nps"]),
+            "investment": float(m["investment"]),
+            "capex": capex,
+            "opex_per_day": opex,
+        }
+
+
 def _setup(ns: argparse.Namespace) -> tuple[DictConfig, OptimiseSpec, dict[str, Any], Path, str]:
     from cxsim.config.loading import compose_config
     from cxsim.study.command import study_folder
@@ -185,15 +235,18 @@ def _setup(ns: argparse.Namespace) -> tuple[DictConfig, OptimiseSpec, dict[str, 
                 design_config(base, spec, {lv.name: (v if lv is lever else lv.current) for lv in spec.levers}, "x")
             except ConfigError as exc:
                 raise ConfigError([(f"levers.{lever.name}", f"{v} is not valid for the model: {exc}")]) from None
-    out, fingerprint = study_folder(ns, "optimise", spec.name, {**data, "trials": None})  # more trials: resume
+    # more trials: a resume; another batch size: another study (it samples other trials)
+    fields = {**data, "trials": None, **({"batch": ns.batch} if ns.batch != 1 else {})}
+    out, fingerprint = study_folder(ns, "optimise", spec.name, fields)
     return base, spec, data, out, fingerprint
 
 
 def run_optimise(ns: argparse.Namespace) -> int:
     """``cxsim optimise`` after argument parsing (see the module docstring)."""
-    from cxsim.compare import compare
-    from cxsim.study.command import _fmt, _print_table, _start, gated
+    from cxsim.study.command import _fail, _fmt, _print_table, _start, gated
     from cxsim.study.figures import history_figure
+    from cxsim.study.launch import ray_session
+    from cxsim.study.points import evaluate_points
 
     got = gated(_setup, ns)
     if isinstance(got, int):
@@ -204,30 +257,32 @@ def run_optimise(ns: argparse.Namespace) -> int:
     print(
         f"cxsim optimise: {len(spec.levers)} levers, {spec.trials} trials x {reps} paired replications "
         f"({base.population.size:,} people), budget {spec.budget:,.0f} {base.economics.currency}"
-        + (f", ΔNPS >= {spec.min_dnps:g}" if spec.min_dnps is not None else ""),
+        + (f", ΔNPS >= {spec.min_dnps:g}" if spec.min_dnps is not None else "")
+        + (f", {ns.batch} trials at a time" if ns.batch > 1 else "")
+        + (f", as jobs of the {ns.launch.name} launcher" if ns.launch else ""),
         flush=True,
     )
     _start(out, fingerprint, data, ns.overrides)
 
-    def evaluate(values: dict[str, Any]) -> dict[str, float]:
-        cfg = design_config(base, spec, values, "trial")
-        r = compare(base, [cfg], replications=reps, seed=seed, progress=False, n_jobs=ns.workers)
-        m = r.money.iloc[0]
-        _, capex, opex = design_settings(spec, values)
-        return {
-            "npv": float(m["npv"]),
-            "npv_low": float(m["npv_low"]),
-            "npv_high": float(m["npv_high"]),
-            "dnps": float(m["delta_nps"]),
-            "investment": float(m["investment"]),
-            "capex": capex,
-            "opex_per_day": opex,
-        }
+    local = ns.launch is None and ns.batch == 1  # one trial at a time here: its replications in parallel
+    evaluate = TrialEvaluator(base, spec, reps, seed, ns.workers if local else 1)
+
+    def evaluate_many(numbers: list[int], values: list[dict[str, Any]]) -> list[dict[str, float]]:
+        return evaluate_points(evaluate, values, out / "points", workers=ns.workers, launcher=ns.launch, keys=numbers)
 
     def progress(n: int) -> None:
         print(f"cxsim optimise: trial {n + 1} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
 
-    study = search(spec, evaluate, f"sqlite:///{(out / 'study.db').resolve()}", progress)
+    try:
+        with ray_session():
+            study = search(
+                spec, evaluate, f"sqlite:///{(out / 'study.db').resolve()}", progress, ns.batch, evaluate_many
+            )
+    except ConfigError as exc:  # lever values the model refuses (finished trials are kept)
+        return _fail(exc)
+    except RuntimeError as exc:  # a launcher's job failed (finished trials are kept)
+        print(f"cxsim: {exc}; run the same command again to continue the search", file=sys.stderr)
+        return 1
     table = trials_table(study, spec)
     atomic_write_bytes(out / "trials.parquet", _parquet_bytes(table))
     cur = str(base.economics.currency)

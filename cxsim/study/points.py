@@ -10,9 +10,10 @@ overrides, :mod:`cxsim.designs`), and validates the result. :func:`evaluate` run
   ``.benefit`` and ``.dnps`` (mean over replications);
 * without, the baseline simulated on the same seeds: the mean of each run KPI.
 
-:func:`evaluate_points` evaluates a list of points in worker processes and keeps each finished
+:func:`evaluate_points` evaluates a list of points in local worker processes, or as the jobs of a
+Hydra launcher (Ray, SLURM, submitit, joblib: :mod:`cxsim.study.launch`), and keeps each finished
 point in ``<folder>/<index>.json`` (written atomically), so an interrupted study resumes where
-it stopped. A point's result depends only on its values and the seeds, never on the number of
+it stopped, whichever way it ran. A point's result depends only on its values and the seeds, never on the number of
 workers or the order in which they finish.
 """
 
@@ -25,8 +26,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -38,7 +40,24 @@ from cxsim.config.validation import validate
 from cxsim.designs import design_configs, patched_keys
 from cxsim.output import atomic_write_text
 
-__all__ = ["RUN_KPIS", "Market", "apply_values", "evaluate", "evaluate_points", "market"]
+if TYPE_CHECKING:
+    from cxsim.study.launch import Launcher
+
+__all__ = [
+    "RUN_KPIS",
+    "Evaluator",
+    "Market",
+    "apply_values",
+    "evaluate",
+    "evaluate_points",
+    "kept_points",
+    "market",
+    "point_file",
+    "write_point",
+]
+
+# What evaluates a point: its parameter values -> its outputs (picklable: it may run elsewhere).
+Evaluator = Callable[[dict[str, Any]], dict[str, float]]
 
 # Run KPIs a study can take as its output (means over the replications).
 RUN_KPIS = tuple(k for k in COMPARED_KPIS if k not in ("npv", "roi", "investment", "benefit", "discounted_margin"))
@@ -132,39 +151,78 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(values, default=float))
 
 
-def evaluate_points(
-    m: Market,
-    points: Sequence[dict[str, Any]],
-    folder: Path,
-    workers: int = 1,
-    on_done: Callable[[int, int], None] | None = None,
-) -> list[dict[str, float]]:
-    """Every point's outputs, reusing the points already in ``folder`` (resume)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    plain = [_plain(p) for p in points]
+def point_file(folder: Path, key: int) -> Path:
+    """Where point ``key``'s values and outputs are kept."""
+    return Path(folder) / f"{key:06d}.json"
+
+
+def write_point(folder: Path, key: int, values: dict[str, Any], outputs: dict[str, float]) -> None:
+    """Keep a finished point (atomically: a reader sees the whole file or none)."""
+    atomic_write_text(point_file(folder, key), json.dumps({"values": values, "outputs": outputs}) + "\n")
+
+
+def kept_points(folder: Path, plain: dict[int, dict[str, Any]]) -> dict[int, dict[str, float]]:
+    """The outputs of the points of ``plain`` (by key) already in ``folder`` with the same values."""
     results: dict[int, dict[str, float]] = {}
-    for i, p in enumerate(plain):
-        f = folder / f"{i:06d}.json"
+    for key, values in plain.items():
+        f = point_file(folder, key)
         if f.is_file():
             try:
                 rec = json.loads(f.read_text(encoding="utf-8"))
             except ValueError:
                 continue
-            if rec.get("values") == p:
-                results[i] = {str(k): float(v) for k, v in rec["outputs"].items()}
-    todo = [i for i in range(len(points)) if i not in results]
+            if rec.get("values") == values:
+                results[key] = {str(k): float(v) for k, v in rec["outputs"].items()}
+    return results
+
+
+def _shared(evaluator: Evaluator, values: dict[str, Any], jobs: int) -> dict[str, float]:
+    _share_threads(jobs)
+    return evaluator(values)
+
+
+def evaluate_points(
+    m: Market | Evaluator,
+    points: Sequence[dict[str, Any]],
+    folder: Path,
+    workers: int = 1,
+    on_done: Callable[[int, int], None] | None = None,
+    launcher: Launcher | None = None,
+    keys: Sequence[int] | None = None,
+) -> list[dict[str, float]]:
+    """Every point's outputs, reusing the points already in ``folder`` (resume).
+
+    ``m`` is a :class:`Market` (the points are evaluated by :func:`evaluate`) or any picklable
+    evaluator of a point's values. Point ``j`` is kept in ``folder/<keys[j]>.json`` (default
+    key: ``j``). With a ``launcher`` the points still to run are the jobs of one Hydra multirun
+    (:mod:`cxsim.study.launch`); otherwise they run on ``workers`` local processes.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    evaluator: Evaluator = partial(evaluate, m) if isinstance(m, Market) else m
+    names = list(range(len(points))) if keys is None else [int(k) for k in keys]
+    plain = {k: _plain(p) for k, p in zip(names, points, strict=True)}
+    results = kept_points(folder, plain)
+    todo = [k for k in names if k not in results]
     if results:
         print(f"cxsim: resuming: {len(results)} of {len(points)} points already evaluated (kept)", file=sys.stderr)
+    if launcher is not None:
+        from cxsim.study.launch import launch_points
+
+        if todo:
+            results.update(launch_points(launcher, folder, evaluator, {k: plain[k] for k in todo}))
+        if on_done is not None:
+            on_done(len(results), len(points))
+        return [results[k] for k in names]
     jobs = max(1, min(workers, len(todo) or 1))
     if jobs > 1:
         pool = Parallel(n_jobs=jobs, backend="loky", return_as="generator")
-        outputs = pool(delayed(evaluate)(m, plain[i], jobs) for i in todo)
+        outputs = pool(delayed(_shared)(evaluator, plain[k], jobs) for k in todo)
     else:
-        outputs = (evaluate(m, plain[i]) for i in todo)
-    for i, out in zip(todo, outputs, strict=True):
-        atomic_write_text(folder / f"{i:06d}.json", json.dumps({"values": plain[i], "outputs": out}) + "\n")
-        results[i] = out
+        outputs = (evaluator(plain[k]) for k in todo)
+    for k, out in zip(todo, outputs, strict=True):
+        write_point(folder, k, plain[k], out)
+        results[k] = out
         if on_done is not None:
             on_done(len(results), len(points))
-    return [results[i] for i in range(len(points))]
+    return [results[k] for k in names]

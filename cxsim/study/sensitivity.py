@@ -1,8 +1,14 @@
 """Global sensitivity through SALib: Morris screening, Sobol first- and total-order indices.
 
 :func:`design_matrix` draws the sample (Morris trajectories with ``levels`` grid levels, or
-Saltelli's scheme for Sobol indices without second order: ``N (k + 2)`` points), seeded by the
-spec so that the same study draws the same points. :func:`indices` analyses each output with
+Saltelli's scheme for Sobol indices without second order: ``N (k + 2)`` points) on the unit
+hypercube, seeded by the spec so that the same study draws the same points; :func:`points_of`
+maps each column through its parameter's inverse CDF (uniform, log-uniform, triangular,
+normal, lognormal: :class:`~cxsim.study.spec.Parameter`). For uniform priors this is SALib's
+own scaling, bit for bit. Sobol indices are then those of the priors (the estimators need only
+independent inputs); Morris's elementary effects are per grid step in probability space (a
+step of ``levels / (2 (levels - 1))`` in the quantile), which for a uniform prior is a step of
+that share of the range. :func:`indices` analyses each output with
 SALib's bootstrap intervals (``conf_level``, ``bootstrap`` resamples, seeded):
 
 * Morris: ``mu_star`` (mean absolute elementary effect, the screening measure, with its
@@ -22,22 +28,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxsim.config.validation import ConfigError
 from cxsim.study.spec import SensitivitySpec
 
 __all__ = ["design_matrix", "indices", "points_of", "problem", "robustness"]
 
 
 def problem(spec: SensitivitySpec) -> dict[str, Any]:
-    """SALib's problem definition (log-uniform parameters on the log scale)."""
+    """SALib's problem definition: every parameter on the unit interval (its quantiles)."""
     return {
         "num_vars": len(spec.parameters),
         "names": [p.path for p in spec.parameters],
-        "bounds": [p.bounds for p in spec.parameters],
+        "bounds": [[0.0, 1.0] for _ in spec.parameters],
     }
 
 
 def design_matrix(spec: SensitivitySpec) -> np.ndarray:
-    """The sample on SALib's scale, one row per point."""
+    """The sample on the unit hypercube (each column a parameter's quantiles), one row per point."""
     if spec.method == "morris":
         from SALib.sample import morris
 
@@ -48,8 +55,14 @@ def design_matrix(spec: SensitivitySpec) -> np.ndarray:
 
 
 def points_of(spec: SensitivitySpec, x: np.ndarray) -> list[dict[str, Any]]:
-    """The parameter values of each row of the design matrix (integers rounded)."""
-    return [{p.path: p.value(float(u)) for p, u in zip(spec.parameters, row, strict=True)} for row in x]
+    """The parameter values of each row of the design matrix: each prior's inverse CDF (integers rounded)."""
+    cols = []
+    for j, p in enumerate(spec.parameters):
+        v = np.asarray(p.values(x[:, j]), dtype=np.float64)
+        if not np.all(np.isfinite(v)):  # a quantile 0 or 1 of an unbounded prior
+            raise ConfigError([(f"parameters.{p.path}", "the sample reaches an infinite value; give low and high")])
+        cols.append([round(float(a)) for a in v] if p.integer else [float(a) for a in v])
+    return [dict(zip([p.path for p in spec.parameters], row, strict=True)) for row in zip(*cols, strict=True)]
 
 
 def indices(spec: SensitivitySpec, x: np.ndarray, y: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

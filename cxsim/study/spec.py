@@ -4,7 +4,8 @@ A sensitivity file (``configs/sensitivity/*.yaml``) names the outputs, the metho
 parameters with their ranges; an optimise file (``configs/optimise/*.yaml``) names the design
 levers, what each costs, the budget and the objective. Both are checked against the composed
 model config: every parameter path must be a number in it, every range must have
-``low < high``, every lever a cost, the budget must be positive. Problems are raised as one
+``low < high`` and every prior its keys (``dist``: uniform, loguniform, triangular, normal,
+lognormal), every lever a cost, the budget must be positive. Problems are raised as one
 :class:`~cxsim.config.validation.ConfigError` naming the key (exit code 2 in the CLI).
 """
 
@@ -22,6 +23,7 @@ from cxsim.config.validation import ConfigError
 
 __all__ = [
     "DESIGN_METRICS",
+    "DISTS",
     "Lever",
     "OptimiseSpec",
     "Parameter",
@@ -85,25 +87,123 @@ def _unknown(data: dict[str, Any], known: set[str], where: str) -> None:
         raise ConfigError([(f"{prefix}{extra[0]}", f"unknown key (known: {', '.join(sorted(known))})")])
 
 
+# A parameter's prior: the keys each distribution needs and the ones it may take.
+DISTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "uniform": (("low", "high"), ()),
+    "loguniform": (("low", "high"), ()),
+    "triangular": (("low", "high", "mode"), ()),
+    "normal": (("mean", "sd"), ("low", "high")),
+    "lognormal": (("median", "sd_log"), ("low", "high")),
+}
+
+
 @dataclass(frozen=True)
 class Parameter:
-    """An uncertain model parameter: its config path and range (uniform, or log-uniform)."""
+    """An uncertain model parameter: its config path and prior.
+
+    The sample is drawn on the unit hypercube (SALib) and a sample value ``u`` in ``[0, 1]`` is
+    the parameter's quantile: the value is the prior's inverse CDF at ``u``. ``uniform`` and
+    ``loguniform`` on ``[low, high]``; ``triangular`` on ``[low, high]`` peaking at ``mode``;
+    ``normal`` with ``mean`` and ``sd``, and ``lognormal`` with ``median`` and ``sd_log`` (the
+    standard deviation of the log), both optionally truncated to ``[low, high]`` (the inverse
+    CDF of the truncated distribution). ``low``/``high`` are ``-inf``/``inf`` when not given.
+    """
 
     path: str
     low: float
     high: float
     integer: bool = False
-    log: bool = False
-
-    def value(self, u: float) -> float | int:
-        """The parameter value for the sample value ``u`` (in ``[low, high]``, SALib's scale)."""
-        x = math.exp(u) if self.log else u
-        return round(x) if self.integer else float(x)
+    dist: str = "uniform"
+    mode: float = math.nan
+    mean: float = math.nan  # normal: mean; lognormal: log of the median
+    sd: float = math.nan  # normal: sd; lognormal: sd of the log
 
     @property
-    def bounds(self) -> list[float]:
-        """Bounds on SALib's scale (log of the value for log-uniform parameters)."""
-        return [math.log(self.low), math.log(self.high)] if self.log else [self.low, self.high]
+    def log(self) -> bool:
+        return self.dist == "loguniform"
+
+    def value(self, u: float) -> float | int:
+        """The parameter value at the quantile ``u`` (integers rounded)."""
+        x = float(self.values([u])[0])
+        return round(x) if self.integer else x
+
+    def values(self, u: Any) -> Any:
+        """The inverse CDF of the prior at the quantiles ``u`` (an array; not rounded)."""
+        import numpy as np
+
+        u = np.asarray(u, dtype=np.float64)
+        if self.dist == "uniform":  # the formula SALib scales a uniform sample with
+            return self.low + u * (self.high - self.low)
+        if self.dist == "loguniform":
+            lo, hi = math.log(self.low), math.log(self.high)
+            return np.exp(lo + u * (hi - lo))
+        from scipy import stats
+
+        if self.dist == "triangular":
+            c = (self.mode - self.low) / (self.high - self.low)
+            return stats.triang.ppf(u, c, loc=self.low, scale=self.high - self.low)
+        if self.dist == "normal":
+            a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
+            return stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd)
+        log_low = math.log(self.low) if self.low > 0 else -math.inf
+        a, b = (log_low - self.mean) / self.sd, (math.log(self.high) - self.mean) / self.sd
+        return np.exp(stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd))
+
+    @property
+    def bounded(self) -> bool:
+        """True when the quantiles 0 and 1 are finite values (Morris's grid includes them)."""
+        ends = self.values([0.0, 1.0])
+        return bool(math.isfinite(ends[0]) and math.isfinite(ends[1]))
+
+    def describe(self) -> str:
+        """The prior in words, for the report."""
+        cut = "" if math.isinf(self.low) and math.isinf(self.high) else f" truncated to [{self.low:g}, {self.high:g}]"
+        return {
+            "uniform": f"uniform in [{self.low:g}, {self.high:g}]",
+            "loguniform": f"log-uniform in [{self.low:g}, {self.high:g}]",
+            "triangular": f"triangular on [{self.low:g}, {self.high:g}], mode {self.mode:g}",
+            "normal": f"normal, mean {self.mean:g}, sd {self.sd:g}{cut}",
+            "lognormal": f"lognormal, median {math.exp(self.mean):g}, sd of log {self.sd:g}{cut}",
+        }[self.dist]
+
+
+def _prior(body: dict[str, Any], where: str) -> dict[str, Any]:
+    """The checked prior of one parameter (keyword arguments of :class:`Parameter`)."""
+    dist = body.get("dist", "uniform")
+    if "log" in body:  # `log: true`, the older spelling of dist: loguniform
+        log = body["log"]
+        if not isinstance(log, bool):
+            raise ConfigError([(f"{where}.log", f"must be true or false, got {log!r}")])
+        if log and "dist" in body and dist != "loguniform":
+            raise ConfigError([(f"{where}.log", f"log: true means dist: loguniform, but dist is {dist!r}")])
+        dist = "loguniform" if log else dist
+    if dist not in DISTS:
+        raise ConfigError([(f"{where}.dist", f"must be one of {', '.join(DISTS)}, got {dist!r}")])
+    needed, optional = DISTS[dist]
+    _unknown(body, {"dist", "log", *needed, *optional}, where)
+    got = {k: _number(body, k, where) for k in (*needed, *optional) if k in body or k in needed}
+    low, high = got.get("low", -math.inf), got.get("high", math.inf)
+    if not low < high:
+        raise ConfigError([(where, f"low must be < high, got low={low:g}, high={high:g}")])
+    out: dict[str, Any] = {"dist": dist, "low": low, "high": high}
+    if dist == "loguniform" and low <= 0:
+        raise ConfigError([(f"{where}.low", f"must be > 0 for a log-uniform range, got {low:g}")])
+    if dist == "triangular":
+        if not low <= got["mode"] <= high:
+            raise ConfigError([(f"{where}.mode", f"must be in [low, high] = [{low:g}, {high:g}], got {got['mode']:g}")])
+        out["mode"] = got["mode"]
+    if dist in ("normal", "lognormal"):
+        sd_key = "sd" if dist == "normal" else "sd_log"
+        if got[sd_key] <= 0:
+            raise ConfigError([(f"{where}.{sd_key}", f"must be > 0, got {got[sd_key]:g}")])
+        if dist == "lognormal":
+            if got["median"] <= 0:
+                raise ConfigError([(f"{where}.median", f"must be > 0, got {got['median']:g}")])
+            if high <= 0:
+                raise ConfigError([(f"{where}.high", f"must be > 0 for a lognormal prior, got {high:g}")])
+        out["mean"] = got["mean"] if dist == "normal" else math.log(got["median"])
+        out["sd"] = got[sd_key]
+    return out
 
 
 def _parameters(raw: Any, cfg: DictConfig) -> tuple[Parameter, ...]:
@@ -113,18 +213,12 @@ def _parameters(raw: Any, cfg: DictConfig) -> tuple[Parameter, ...]:
     for path, body in raw.items():
         where = f"parameters.{path}"
         if not isinstance(body, dict):
-            raise ConfigError([(where, "must be a mapping with low and high")])
-        _unknown(body, {"low", "high", "log"}, where)
-        low, high = _number(body, "low", where), _number(body, "high", where)
-        if not low < high:
-            raise ConfigError([(where, f"low must be < high, got low={low:g}, high={high:g}")])
-        log = bool(body.get("log", False))
-        if log and low <= 0:
-            raise ConfigError([(f"{where}.low", f"must be > 0 for a log-uniform range, got {low:g}")])
+            raise ConfigError([(where, "must be a mapping: {low: .., high: ..}, or a dist: with its keys")])
+        prior = _prior(body, where)
         current = parameter_value(cfg, str(path), where)
         if isinstance(current, bool) or not isinstance(current, (int, float)):
             raise ConfigError([(where, f"is not a number in the model config (it is {current!r})")])
-        out.append(Parameter(str(path), low, high, integer=isinstance(current, int), log=log))
+        out.append(Parameter(str(path), integer=isinstance(current, int), **prior))
     return tuple(out)
 
 
@@ -189,6 +283,12 @@ class SensitivitySpec:
         params = _parameters(data.get("parameters"), cfg)
         if method == "sobol" and len(params) < 2:
             raise ConfigError([("parameters", "Sobol indices need at least two parameters")])
+        for p in params:
+            if method == "morris" and not p.bounded:
+                raise ConfigError(
+                    [(f"parameters.{p.path}", f"a {p.dist} prior needs low and high for Morris (its grid includes "
+                      "the quantiles 0 and 1, which are infinite otherwise)")]
+                )  # fmt: skip
         return cls(
             name=str(data.get("name", "sensitivity")),
             method=method,

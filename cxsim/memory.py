@@ -1,13 +1,14 @@
 """Memory a run will need, estimated from its config, against what the machine has.
 
 :func:`estimate_bytes` adds the interpreter and libraries, the people (bytes per person of the
-engine), the social network (``people x mean_degree`` 8-byte CSR entries, and as many again
-while it is built) and the per-day buffers. The vector engine's figures are fitted to
-``benchmarks/soak.py`` (peak resident memory of ``cxsim run`` at 1,000,000 and 10,000,000
-people: 577 MB and 2.72 GB, i.e. ~330 MB + 257 B per person at mean degree 10); the agent
-engine's ~15 KB per person is from ``benchmarks/results/full.json``. :func:`check_memory` refuses a run whose
-estimate exceeds :func:`available_bytes` (``MemAvailable`` of ``/proc/meminfo``; no check where
-that is unknown).
+engine), the social network (``people x mean_degree`` 4-byte CSR entries; while it is built,
+before the people exist, three times that) and the per-day buffers. The vector engine's figures
+are from ``benchmarks/bytes_per_person.py`` (peak resident memory above a tiny run's: 216 and
+215 B per person at 1,000,000 and 10,000,000 people x 30 days, mean degree 10; see
+``docs/performance.md``, "Memory") and the interpreter's from ``benchmarks/soak.py`` (``cxsim
+run``: ~330 MB); the agent engine's ~15 KB per person is from ``benchmarks/results/full.json``.
+:func:`check_memory` refuses a run whose estimate exceeds :func:`available_bytes` (``MemAvailable``
+of ``/proc/meminfo``; no check where that is unknown).
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ __all__ = [
 ]
 
 BASE_BYTES = 330 * 2**20  # Python, numpy, numba, pandas, Hydra and the compiled kernels (soak fit)
-# peak RSS per person besides the network (vector: the soak fit of 100, plus referred_by and left_day, two int32)
-BYTES_PER_PERSON = {"vector": 108, "agent": 15_500}
-NETWORK_BYTES_PER_EDGE = 8 * 2  # per neighbour: the 8-byte CSR entry, and its sort key while the network is built
+# peak RSS per person besides the neighbour lists (vector: 215 measured at degree 10, less 10 x 4 B)
+BYTES_PER_PERSON = {"vector": 175, "agent": 15_500}
+NETWORK_BYTES_PER_EDGE = 4  # per neighbour: the int32 CSR entry
+# while the network is built: the int32 edge list (4 per neighbour), the ties grouped by column (4)
+# and the CSR entries (4), plus two int64 offsets a person (cxsim.network.csr_from_edges)
+NETWORK_BUILD_BYTES_PER_EDGE = 12
+NETWORK_BUILD_BYTES_PER_PERSON = 16
 DAY_BYTES_PER_COLUMN = 8 * 64  # the day's record and per-touchpoint statistics: ~64 float64 columns
 
 
@@ -47,12 +52,9 @@ def estimate_bytes(cfg: Any) -> int:
     degree = 0 if kind == "complete" else int(net.mean_degree)
     days = int(cfg.simulation.days) + int(cfg.simulation.warmup_days)
     columns = 1 + len(cfg.journey.touchpoints)
-    return (
-        BASE_BYTES
-        + people * per_person
-        + people * degree * NETWORK_BYTES_PER_EDGE
-        + days * columns * DAY_BYTES_PER_COLUMN
-    )
+    running = people * (per_person + degree * NETWORK_BYTES_PER_EDGE)
+    building = people * (degree * NETWORK_BUILD_BYTES_PER_EDGE + NETWORK_BUILD_BYTES_PER_PERSON) if degree else 0
+    return BASE_BYTES + max(running, building) + days * columns * DAY_BYTES_PER_COLUMN
 
 
 def available_bytes(meminfo: Path = Path("/proc/meminfo")) -> int | None:

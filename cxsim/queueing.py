@@ -224,7 +224,7 @@ def _swap(ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, a: int
     hi[a], hi[b] = hi[b], hi[a]
 
 
-@njit(cache=True)
+@njit("int64(float64[::1], int64[::1], int64[::1], int64[::1], int64, float64, int64, int64, int64)", cache=True)
 def _push(
     ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, size: int, t: float, e: int, k: int, i: int
 ) -> int:
@@ -262,7 +262,7 @@ def _grant(
     return _push(ht, he, hk, hi, size, t, eid, _EV_GRANTED, j), eid + 1
 
 
-@njit(cache=True)
+@njit("int64(float64[::1], int64[::1], int64[::1], int64[::1], int64)", cache=True)
 def _pop(ht: np.ndarray, he: np.ndarray, hk: np.ndarray, hi: np.ndarray, size: int) -> int:
     """Remove the heap's top (read it before calling); returns the new size."""
     size -= 1

@@ -87,7 +87,7 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@njit(cache=True)
+@njit("uint64(int64, int64, int64, int64, int64)", cache=True)
 def key_bits(seed: int, stream: int, entity: int, day: int, k: int) -> np.uint64:
     """64 random bits for one key.
 
@@ -112,13 +112,13 @@ def _to_unit(h: np.uint64) -> float:
     return (float(h >> _S12) + 0.5) * _TWO_M52
 
 
-@njit(cache=True)
+@njit("float64(int64, int64, int64, int64, int64)", cache=True)
 def uniform(seed: int, stream: int, entity: int, day: int, k: int) -> float:
     """Uniform variate on the open interval (0, 1)."""
     return _to_unit(key_bits(seed, stream, entity, day, k))
 
 
-@njit(cache=True)
+@njit("float64(int64, int64, int64, int64, int64)", cache=True)
 def normal(seed: int, stream: int, entity: int, day: int, k: int) -> float:
     """Standard normal variate (Box–Muller on two uniforms derived from one key)."""
     h = key_bits(seed, stream, entity, day, k)
@@ -127,13 +127,13 @@ def normal(seed: int, stream: int, entity: int, day: int, k: int) -> float:
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@njit(cache=True)
+@njit("float64(int64, int64, int64, int64, int64, float64)", cache=True)
 def exponential(seed: int, stream: int, entity: int, day: int, k: int, mean: float) -> float:
     """Exponential variate with the given mean (inversion)."""
     return -mean * math.log(uniform(seed, stream, entity, day, k))
 
 
-@njit(cache=True)
+@njit("float64(int64, int64, int64, int64, int64, float64, float64)", cache=True)
 def lognormal(seed: int, stream: int, entity: int, day: int, k: int, mean: float, cv: float) -> float:
     """Lognormal variate parameterised by its mean and coefficient of variation."""
     s2 = math.log(1.0 + cv * cv)

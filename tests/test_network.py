@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from cxsim.network import SocialNetwork, build_network, csr_from_edges
+from cxsim.network import SocialNetwork, barabasi_albert_edges, build_network, csr_from_edges, watts_strogatz_edges
 from cxsim.spec import NETWORK_BARABASI_ALBERT, NETWORK_COMPLETE, NETWORK_WATTS_STROGATZ
 
 WS, BA = NETWORK_WATTS_STROGATZ, NETWORK_BARABASI_ALBERT
@@ -183,3 +183,65 @@ def test_csr_from_edges_drops_self_loops_and_duplicates() -> None:
     g = SocialNetwork(size=4, complete=False, indptr=indptr, indices=indices)
     assert [g.neighbours(i).tolist() for i in range(4)] == [[1], [0, 2, 3], [1], [1]]
     assert_simple_undirected(g)
+
+
+def sorted_csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR by definition: every tie both ways, self-loops dropped, (row, column) keys sorted and made unique."""
+    keep = src != dst
+    rows = np.concatenate([src[keep], dst[keep]]).astype(np.int64)
+    cols = np.concatenate([dst[keep], src[keep]]).astype(np.int64)
+    keys = np.unique(rows * n + cols)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(keys // n, minlength=n))])
+    return indptr, keys % n
+
+
+EDGE_LISTS = [
+    pytest.param(lambda n: watts_strogatz_edges(3, n, 10, 0.0), id="ws-lattice"),
+    pytest.param(lambda n: watts_strogatz_edges(3, n, 10, 0.1), id="ws-0.1"),
+    pytest.param(lambda n: watts_strogatz_edges(3, n, 6, 1.0), id="ws-random"),
+    pytest.param(lambda n: barabasi_albert_edges(3, n, 5), id="ba-m5"),
+]
+
+
+@pytest.mark.parametrize("edges", EDGE_LISTS)
+def test_csr_from_edges_is_the_sorted_definition(edges: object) -> None:
+    """The counting-sort CSR equals the sorted, de-duplicated tie keys, for the generators' edge lists and for
+    the same ties shuffled, reversed and repeated with self-loops added."""
+    n = 3001
+    src, dst = edges(n)  # type: ignore[operator]
+    indptr, indices = csr_from_edges(n, src, dst)
+    want_ptr, want_idx = sorted_csr(n, src, dst)
+    assert np.array_equal(indptr, want_ptr)
+    assert np.array_equal(indices, want_idx)
+    gen = np.random.default_rng(0)
+    order = gen.permutation(src.shape[0])
+    loops = gen.integers(0, n, 50).astype(src.dtype)
+    src2 = np.concatenate([dst[order], src, loops])
+    dst2 = np.concatenate([src[order], dst, loops])
+    indptr2, indices2 = csr_from_edges(n, src2, dst2)
+    assert np.array_equal(indptr2, want_ptr)
+    assert np.array_equal(indices2, want_idx)
+
+
+@pytest.mark.parametrize(("kind", "degree", "beta"), [(WS, 10, 0.1), (BA, 6, 0.0), (NETWORK_COMPLETE, 10, 0.1)])
+def test_network_arrays_are_int32(kind: int, degree: int, beta: float) -> None:
+    """Person indices and row offsets are int32 (4 bytes a tie), complete mixing's empty arrays too: every
+    kernel reading a network compiles for one array type."""
+    g = build_network(1, 500, kind, degree, beta)
+    assert g.indptr.dtype == np.int32
+    assert g.indices.dtype == np.int32
+
+
+def test_ring_lattice_of_80k_people_builds() -> None:
+    """rewire_prob = 0 on 80,000 people (quadratic in the comparison sort this replaced): the exact ring lattice."""
+    n, k = 80_000, 10
+    g = build_network(5, n, WS, k, 0.0)
+    assert (np.diff(g.indptr) == k).all()
+    for i in (0, 1, n // 2, n - 1):
+        assert g.neighbours(i).tolist() == sorted((i + j) % n for j in range(-k // 2, k // 2 + 1) if j != 0)
+
+
+def test_network_beyond_int32_people_refused() -> None:
+    """Person indices are int32: a network of 2**31 people is refused before anything is allocated."""
+    with pytest.raises(ValueError, match="int32"):
+        build_network(1, 2**31, WS, 10, 0.1)

@@ -79,7 +79,7 @@ PARALLEL_MIN_PEOPLE = 200_000
 class People(NamedTuple):
     """Struct-of-arrays state of everyone in the market (index = person)."""
 
-    segment: np.ndarray  # int64
+    segment: np.ndarray  # int8 (int32 from 128 segments on)
     status: np.ndarray  # int8
     acquired_via: np.ndarray  # int8
     acquired_day: np.ndarray  # int32
@@ -105,10 +105,10 @@ class People(NamedTuple):
     left_day: np.ndarray  # int32 day the customer churned, 0 if not (observation only)
 
 
-def new_people(n: int) -> People:
-    """Storage for ``n`` people before day 0's draws."""
+def new_people(n: int, segments: int) -> People:
+    """Storage for ``n`` people of ``segments`` segments before day 0's draws."""
     return People(
-        segment=np.zeros(n, dtype=np.int64),
+        segment=np.zeros(n, dtype=np.int8 if segments <= np.iinfo(np.int8).max else np.int32),
         status=np.zeros(n, dtype=np.int8),
         acquired_via=np.full(n, VIA_INITIAL, dtype=np.int8),
         acquired_day=np.zeros(n, dtype=np.int32),
@@ -683,7 +683,7 @@ class VectorModel:
         )
         self.market = spec.market(message_probability(spec.q_wom, spec.size, self.network.mean_degree))
         n = spec.size
-        self.people = new_people(n)
+        self.people = new_people(n, len(spec.segment_names))
         _init_people(spec.seed, spec.initial_customer_share, spec.segments, spec.params, self.people)
         self.totals = new_totals(len(spec.touchpoint_names), len(spec.step_names))
         self.history: list[dict[str, float]] = []

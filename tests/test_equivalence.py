@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import cxsim
+from cxsim.engines.vector import People
 from cxsim.result import INTEGER_COLUMNS
 
 BASE = ["population.size=3000", "simulation.days=60", "simulation.warmup_days=0", "simulation.progress=false"]
@@ -164,6 +165,7 @@ pd.DataFrame(np.stack(model.surveys).reshape(40, -1)).to_parquet(sys.argv[1] + "
 pd.DataFrame({"referred_by": model.people.referred_by, "left_day": model.people.left_day}).to_parquet(
     sys.argv[1] + ".people"
 )
+np.savez(sys.argv[1] + ".state.npz", **model.people._asdict())  # every person's whole state
 """
 
 
@@ -180,3 +182,7 @@ def test_vector_identical_at_any_thread_count(tmp_path: pytest.TempPathFactory, 
         frames.append([pd.read_parquet(f"{out}{part}") for part in ("", ".surveys", ".people")])
     for one, two in zip(frames[0], frames[1], strict=True):
         pd.testing.assert_frame_equal(one, two, check_exact=True)
+    states = [np.load(tmp_path / f"daily_{threads}.parquet.state.npz") for threads in ("1", "2")]  # type: ignore[operator]
+    assert sorted(states[0].files) == sorted(People._fields)
+    for name in states[0].files:
+        assert states[0][name].tobytes() == states[1][name].tobytes(), name  # bit for bit

@@ -1,13 +1,12 @@
 """The vector engine: the agent engine's model on struct-of-arrays state and numba loops.
 
-The same phases under the same names as :mod:`cxsim.engines.agent` (``start_journeys``,
-``plan_visits``, ``serve``, ``conclude_service``, ``experience``, ``decide_talk``,
-``deliver_wom``, ``consider_adoption``, ``hear_wom``, ``consider_churn``, ``tally``), each a
-loop over :class:`People` (or today's :class:`~cxsim.kernels.groups.Visits`) that calls the
-shared kernel for the rule (:mod:`cxsim.kernels`; the map is in ``docs/model.md`` §5). Phases over
-the whole market are ``prange`` loops in which each person's update depends only on that
-person's state and today's message counts, so results are identical at any thread count; phases
-over today's contacts, and every float sum, run in person-index order.
+The same phases, in the same order, as :mod:`cxsim.engines.agent`, each calling the shared
+kernel for the rule (:mod:`cxsim.kernels`; the map is in ``docs/model.md`` §5). The whole-market
+phases run fused in two parallel passes a day (:mod:`cxsim.engines.vector_day`: morning and
+evening), the rest over today's visitors and talkers only; ``docs/performance.md`` describes the
+passes. Each person's update depends only on that person's state and today's talk and message
+counts, so results are identical at any thread count; phases over today's contacts, and every
+float sum, run in person-index order.
 """
 
 from __future__ import annotations
@@ -20,11 +19,11 @@ import numpy as np
 from numba import njit, prange
 
 from cxsim.counters import DayCounters
-from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
+from cxsim.engines.vector_day import EVENING_COUNTS, after_service, evening, forget, gather, morning, n_chunks, tell
+from cxsim.kernels.behaviour import churn_exp_ceiling
+from cxsim.kernels.codes import CUSTOMER, VIA_INITIAL
 from cxsim.kernels.groups import (
     Heard,
-    Journeys,
-    Market,
     ReferralState,
     Rules,
     Segments,
@@ -34,34 +33,13 @@ from cxsim.kernels.groups import (
     new_totals,
     new_visits,
 )
-from cxsim.kernels.journey import (
-    advance_journey,
-    conclude_service,
-    contact_outcome,
-    experience_contact,
-    finish_journey,
-    journey_ends,
-    journey_to_start,
-    plan_visit,
-    start_journey,
-    visits_today,
-)
-from cxsim.kernels.population import churns_today, initial_person
+from cxsim.kernels.journey import plan_visit
+from cxsim.kernels.population import initial_person
 from cxsim.kernels.staffing import Staffing
-from cxsim.kernels.tallies import tally_contacts, tally_people
+from cxsim.kernels.tallies import satisfaction_sum, tally_contacts
 from cxsim.kernels.voc import new_tally, survey_customers, survey_journeys
-from cxsim.kernels.week import contact_day, open_today, weekday
-from cxsim.kernels.wom import (
-    consider_adoption,
-    deliver_wom,
-    hear_wom,
-    heard_messages,
-    message_probability,
-    pick_referrer,
-    positive_talkers,
-    talks_today,
-    wom_reaches,
-)
+from cxsim.kernels.week import open_today, weekday
+from cxsim.kernels.wom import message_probability, positive_talkers
 from cxsim.kpis import day_kpis
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import _fifo_waits, _shift_waits
@@ -164,97 +142,7 @@ def _init_people(seed: int, customer_share: float, segments: Segments, params: n
         ltr[i] = answer
 
 
-# -- phase 1: journeys start --------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _start_journeys(seed: int, day: int, wd: int, p: People, journeys: Journeys, segments: Segments) -> int:
-    status = p.status
-    journey = p.journey
-    segment = p.segment
-    pending = p.pending_onboarding
-    memory = p.memory
-    perf = p.perf
-    step_index = p.step_index
-    due_day = p.due_day
-    contacts = p.contacts
-    retrying = p.retrying
-    last_tp = p.last_tp
-    last_channel = p.last_channel
-    trigger = journeys.trigger
-    first_step = journeys.first_step
-    onboarding = journeys.onboarding
-    journey_rate = segments.journey_rate
-    day_factor = journeys.weekday_factor[wd]
-    period = journeys.period
-    started = 0
-    for i in prange(status.shape[0]):
-        if status[i] != CUSTOMER:
-            continue  # as the agent engine, visit customers only
-        j = journey_to_start(
-            seed,
-            i,
-            day,
-            status[i],
-            journey[i],
-            segment[i],
-            pending[i],
-            trigger,
-            onboarding,
-            journey_rate,
-            day_factor,
-            period,
-        )
-        if j < 0:
-            continue
-        pending[i] = False
-        journey[i] = j
-        k, due, c, r, tp, ch = start_journey(j, day, first_step, memory, perf, i)
-        step_index[i] = k
-        due_day[i] = due
-        contacts[i] = c
-        retrying[i] = r
-        last_tp[i] = tp
-        last_channel[i] = ch
-        started += 1
-    return started
-
-
-# -- phase 2: visits ----------------------------------------------------------------------------
-@njit(cache=True)
-def _visitors(
-    day: int, p: People, segments: Segments, tps: Touchpoints, steps: Steps, is_open: np.ndarray
-) -> tuple[np.ndarray, int]:
-    """Today's visitors in person order, and how many due customers found their step closed
-    (their contact moves to tomorrow: ``contact_day``)."""
-    status = p.status
-    journey = p.journey
-    due_day = p.due_day
-    all_open = is_open.all()
-    step_index = p.step_index
-    segment = p.segment
-    step_tps = steps.touchpoints
-    step_n_tps = steps.n_touchpoints
-    preference = segments.channel_preference
-    tp_channel = tps.channel
-    count = 0
-    postponed = 0
-    for i in range(status.shape[0]):
-        if visits_today(day, status[i], journey[i], due_day[i]):
-            if not all_open:
-                k = step_index[i]
-                due_day[i] = contact_day(day, step_tps[k], step_n_tps[k], preference[segment[i]], tp_channel, is_open)
-                if due_day[i] != day:
-                    postponed += 1
-                    continue
-            count += 1
-    out = np.empty(count, dtype=np.int64)
-    k = 0
-    for i in range(status.shape[0]):
-        if visits_today(day, status[i], journey[i], due_day[i]):
-            out[k] = i
-            k += 1
-    return out, postponed
-
-
+# -- phase 2: visits (today's visitors come from vector_day.morning) --------------------------
 @njit(cache=True)
 def _plan_visits(
     seed: int,
@@ -376,292 +264,6 @@ def _serve(v: Visits, tps: Touchpoints, sched_n: np.ndarray, sched_edges: np.nda
             v_abandoned[here[c]] = abandoned[c]
 
 
-@njit(cache=True)
-def _conclude_service(seed: int, day: int, v: Visits, tps: Touchpoints, steps: Steps, rules: Rules) -> None:
-    v_abandoned = v.abandoned
-    v_person = v.person
-    v_resolved = v.resolved
-    v_step = v.step
-    v_switched = v.switched
-    v_tp = v.tp
-    v_wow = v.wow
-    p_resolve = tps.p_resolve
-    p_wow = tps.p_wow
-    wow_extra = steps.wow_extra
-    for n in range(v_person.shape[0]):
-        tp = v_tp[n]
-        resolved, wow = conclude_service(
-            seed,
-            v_person[n],
-            day,
-            v_switched[n],
-            v_abandoned[n],
-            p_resolve[tp],
-            p_wow[tp],
-            wow_extra[v_step[n]],
-            rules.silo_penalty,
-        )
-        v_resolved[n] = resolved
-        v_wow[n] = wow
-
-
-# -- phase 4: experience ------------------------------------------------------------------------
-@njit(cache=True)
-def _experience(
-    day: int, p: People, v: Visits, segments: Segments, tps: Touchpoints, steps: Steps, rules: Rules
-) -> None:
-    v_person = v.person
-    v_tp = v.tp
-    v_step = v.step
-    v_target = v.target
-    p_segment = p.segment
-    p_contacts = p.contacts
-    p_expectation = p.expectation
-    p_memory = p.memory
-    p_perf = p.perf
-    p_step_index = p.step_index
-    p_due_day = p.due_day
-    p_retrying = p.retrying
-    p_last_tp = p.last_tp
-    p_last_channel = p.last_channel
-    patience_mean = segments.patience_mean
-    quality = tps.quality
-    kano = tps.kano
-    tp_channel = tps.channel
-    step_weight = steps.weight
-    step_next = steps.next
-    step_delay = steps.delay
-    params = rules.params
-    for n in range(v_person.shape[0]):
-        i = v_person[n]
-        tp, k = v_tp[n], v_step[n]
-        abandoned, resolved = v.abandoned[n], v.resolved[n]
-        value, ces, contacts = experience_contact(
-            v.wait[n],
-            patience_mean[p_segment[i], tp],
-            p_contacts[i],
-            v.switched[n],
-            abandoned,
-            resolved,
-            v.wow[n],
-            quality,
-            tp,
-            kano[tp],
-            step_weight[k],
-            p_expectation,
-            p_memory,
-            p_perf,
-            i,
-            params,
-        )
-        v.value[n] = value
-        v.ces[n] = ces
-        p_contacts[i] = contacts
-        target, k_next, due, retrying = advance_journey(
-            k,
-            contact_outcome(abandoned, resolved),
-            contacts,
-            day,
-            p_due_day[i],
-            p_retrying[i],
-            step_next,
-            step_delay,
-            rules.retry_delay,
-            rules.max_contacts,
-        )
-        v_target[n] = target
-        p_step_index[i] = k_next
-        p_due_day[i] = due
-        p_retrying[i] = retrying
-        p_last_tp[i] = tp
-        p_last_channel[i] = tp_channel[tp]
-
-
-@njit(cache=True)
-def _finish_journeys(day: int, p: People, v: Visits, rules: Rules) -> tuple[int, int]:
-    """Journeys today's contacts ended, remembered; ``(completed, given up)``."""
-    v_person = v.person
-    v_target = v.target
-    p_satisfaction = p.satisfaction
-    p_bond = p.bond
-    p_ltr = p.ltr
-    p_failures = p.failures
-    p_last_failure_day = p.last_failure_day
-    p_journey = p.journey
-    p_expectation = p.expectation
-    p_memory = p.memory
-    p_perf = p.perf
-    completed = 0
-    failed = 0
-    for n in range(v_person.shape[0]):
-        if not journey_ends(v_target[n]):
-            continue
-        i = v_person[n]
-        gave_up = v_target[n] == NEXT_GIVE_UP
-        sat, bond, ltr, failures, last_failure = finish_journey(
-            gave_up,
-            day,
-            p_satisfaction[i],
-            p_bond[i],
-            p_expectation,
-            p_memory,
-            p_perf,
-            i,
-            p.contacts[i],
-            p_failures[i],
-            p_last_failure_day[i],
-            p.disposition[i],
-            rules.memory_rule,
-            rules.params,
-        )
-        p_satisfaction[i] = sat
-        p_bond[i] = bond
-        p_ltr[i] = ltr
-        p_failures[i] = failures
-        p_last_failure_day[i] = last_failure
-        p_journey[i] = -1
-        if gave_up:
-            failed += 1
-        else:
-            completed += 1
-    return completed, failed
-
-
-# -- phase 5: word of mouth ---------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _decide_talk(seed: int, day: int, p: People, market: Market) -> None:
-    status = p.status
-    ltr = p.ltr
-    talk = p.talk
-    for i in prange(status.shape[0]):
-        talk[i] = talks_today(seed, i, day, status[i], ltr[i], market)
-
-
-# -- phase 6: acquisition -----------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _consider_adoption(
-    seed: int,
-    day: int,
-    p: People,
-    heard: Heard,
-    onboarding: int,
-    market: Market,
-    params: np.ndarray,
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    talkers: np.ndarray,
-) -> tuple[int, int, int]:
-    status = p.status
-    referred_by = p.referred_by
-    satisfaction = p.satisfaction
-    bond = p.bond
-    ltr = p.ltr
-    acquired_day = p.acquired_day
-    acquired_via = p.acquired_via
-    pending = p.pending_onboarding
-    complete = heard.complete
-    talkers_pos = heard.talkers_pos
-    talkers_neg = heard.talkers_neg
-    talk = heard.talk
-    pos = heard.pos
-    neg = heard.neg
-    marketing = 0
-    referral = 0
-    attributed = 0
-    for i in prange(status.shape[0]):
-        if status[i] != PROSPECT:
-            continue  # as the agent engine, visit prospects only
-        n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
-        adopted, via, onboards, answer = consider_adoption(
-            seed, i, day, status[i], n_pos, n_neg, satisfaction[i], bond[i], onboarding, market, params
-        )
-        if not adopted:
-            continue
-        status[i] = CUSTOMER
-        acquired_day[i] = day
-        acquired_via[i] = via
-        pending[i] = onboards
-        ltr[i] = answer
-        if via == VIA_REFERRAL:
-            referral += 1
-            j = pick_referrer(seed, i, day, n_pos, complete, indptr, indices, talk, talkers)
-            referred_by[i] = j
-            if j >= 0:
-                attributed += 1
-        else:
-            marketing += 1
-    return marketing, referral, attributed
-
-
-# -- phase 7: attitudes from word of mouth ------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _hear_wom(p: People, heard: Heard, market: Market, params: np.ndarray) -> None:
-    status = p.status
-    satisfaction = p.satisfaction
-    bond = p.bond
-    ltr = p.ltr
-    expectation = p.expectation
-    complete = heard.complete
-    talkers_pos = heard.talkers_pos
-    talkers_neg = heard.talkers_neg
-    talk = heard.talk
-    pos = heard.pos
-    neg = heard.neg
-    for i in prange(status.shape[0]):
-        if status[i] == CHURNED:
-            continue  # as the agent engine, visit prospects and customers only
-        n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
-        if wom_reaches(status[i], n_pos, n_neg):
-            b, answer = hear_wom(
-                status[i], n_pos, n_neg, satisfaction[i], bond[i], ltr[i], expectation[i], market, params
-            )
-            bond[i] = b
-            ltr[i] = answer
-
-
-# -- phase 8: churn -----------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _consider_churn(seed: int, day: int, p: People, segments: Segments, params: np.ndarray) -> int:
-    status = p.status
-    segment = p.segment
-    satisfaction = p.satisfaction
-    bond = p.bond
-    failures = p.failures
-    last_failure_day = p.last_failure_day
-    acquired_day = p.acquired_day
-    acquired_via = p.acquired_via
-    journey = p.journey
-    step_index = p.step_index
-    pending = p.pending_onboarding
-    left_day = p.left_day
-    churn_multiplier = segments.churn_multiplier
-    churned = 0
-    for i in prange(status.shape[0]):
-        if status[i] != CUSTOMER:
-            continue  # as the agent engine, visit customers only
-        if churns_today(
-            seed,
-            i,
-            day,
-            status[i],
-            acquired_day[i],
-            acquired_via[i],
-            satisfaction[i],
-            bond[i],
-            failures[i],
-            last_failure_day[i],
-            churn_multiplier[segment[i]],
-            params,
-        ):
-            status[i] = CHURNED
-            journey[i] = -1
-            step_index[i] = -1
-            pending[i] = False
-            left_day[i] = day
-            churned += 1
-    return churned
-
-
 class VectorModel:
     """A market simulated on arrays; ``step()`` runs one day (same phases as ``AgentModel``).
 
@@ -696,6 +298,14 @@ class VectorModel:
         self._by_segment = np.zeros(len(spec.segment_names), dtype=np.int64)
         self.staffing = Staffing(spec, int(np.count_nonzero(self.people.status == CUSTOMER)))
         self._no_talkers = np.zeros(0, dtype=np.int64)
+        # the fused passes' bookkeeping (cxsim.engines.vector_day): per-chunk lists and counts
+        chunks = n_chunks(n)
+        self._scratch = np.empty(n, dtype=np.int32)
+        self._n_visitors = np.zeros(chunks, dtype=np.int64)
+        self._n_talkers = np.zeros(chunks, dtype=np.int64)
+        self._counts = np.zeros((chunks, len(EVENING_COUNTS)), dtype=np.int64)
+        self._chunk_segments = np.zeros((chunks, len(spec.segment_names)), dtype=np.int64)
+        self._exp_ceiling = churn_exp_ceiling(spec.params)
 
     @property
     def talk(self) -> np.ndarray:
@@ -724,20 +334,23 @@ class VectorModel:
         ev = DayCounters()
         wd = weekday(spec.start_weekday, day)
         is_open = open_today(tps.open_wd, tps.close_wd, wd)
-        # 1. journeys start
-        ev.journeys_started = _start_journeys(seed, day, wd, p, spec.journeys, segments)
+        # 1. journeys start, 2. who is due, 5. who talks among those making no contact (one pass)
+        ev.journeys_started, ev.visits_postponed = morning(
+            seed, day, wd, is_open, p, spec.journeys, segments, tps, steps, self.market,
+            self._scratch, self._n_visitors, self._n_talkers,
+        )  # fmt: skip
+        who, talkers = gather(self._scratch, spec.size, self._n_visitors, self._n_talkers)
         # 2. visits
-        who, ev.visits_postponed = _visitors(day, p, segments, tps, steps, is_open)
         visits = new_visits(who.shape[0])._replace(person=who)
         _plan_visits(seed, day, wd, is_open, p, visits, segments, tps, steps, rules)
         # 3. service, with today's servers (the weekday's schedule, or planned to a service level)
         staff = self.staffing
         sched_n, sched_edges, sched = staff.schedule(day)
         _serve(visits, tps, sched_n, sched_edges, sched)
-        _conclude_service(seed, day, visits, tps, steps, rules)
-        # 4. experience
-        _experience(day, p, visits, segments, tps, steps, rules)
-        ev.journeys_completed, ev.journeys_failed = _finish_journeys(day, p, visits, rules)
+        # 3. resolution, 4. experience and journeys ended, 5. the visitors' talk
+        ev.journeys_completed, ev.journeys_failed = after_service(
+            seed, day, p, visits, segments, tps, steps, rules, self.market
+        )
         surveyed = new_tally()  # observation only: nothing below reads it
         survey_journeys(
             seed,
@@ -754,26 +367,29 @@ class VectorModel:
             spec.survey,
             surveyed,
         )
-        # 5. word of mouth
-        _decide_talk(seed, day, p, self.market)
-        talkers_pos, talkers_neg, ev.wom_positive, ev.wom_negative = deliver_wom(
-            p.talk, net.complete, net.indptr, net.indices, self._pos, self._neg
+        # 5. word of mouth, from today's talkers only
+        talkers_pos, talkers_neg, ev.wom_positive, ev.wom_negative = tell(
+            talkers, who, p.talk, net.complete, net.indptr, net.indices, self._pos, self._neg
         )
         heard = Heard(net.complete, talkers_pos, talkers_neg, p.talk, self._pos, self._neg)
-        # 6. acquisition
-        talkers = positive_talkers(p.talk) if net.complete else self._no_talkers
-        ev.acquired_marketing, ev.acquired_referral, attributed = _consider_adoption(
-            seed, day, p, heard, spec.onboarding_journey, self.market, params, net.indptr, net.indices, talkers
+        # 6. acquisition, 7. attitudes from word of mouth, 8. churn, 9. the people counts (one pass)
+        praising = positive_talkers(p.talk) if net.complete else self._no_talkers
+        evening(
+            seed, day, p, heard, spec.onboarding_journey, self.market, segments, params, self._exp_ceiling,
+            net.indptr, net.indices, praising, self._counts, self._chunk_segments,
+        )  # fmt: skip
+        prospects, customers, promoters, detractors, marketing, referral, attributed, churned = (
+            int(x) for x in self._counts.sum(axis=0)
         )
-        # 7. attitudes from word of mouth
-        _hear_wom(p, heard, self.market, params)
-        # 8. churn
-        ev.churned = _consider_churn(seed, day, p, segments, params)
+        ev.acquired_marketing, ev.acquired_referral, ev.churned = marketing, referral, churned
+        if not net.complete:
+            forget(talkers, who, p.talk, net.indptr, net.indices, self._pos, self._neg)
         # 9. economics and KPIs
         survey_customers(seed, day, p.status, p.ltr, spec.survey, surveyed)
         self.surveys.append(surveyed)
         self.attributed.append(attributed)
-        people = tally_people(p.status, p.segment, p.ltr, p.satisfaction, self._by_segment)
+        self._by_segment[:] = self._chunk_segments.sum(axis=0)
+        people = (prospects, customers, promoters, detractors, satisfaction_sum(p.status, p.satisfaction))
         contacts = tally_contacts(visits, tps, spec.csat_threshold, self.totals)
         staff.record(day, visits.tp, visits.arrival, visits.wait, visits.abandoned, visits.service)
         staff_cost = float(np.sum(staff.server_days(day) * spec.tp_staff_cost))

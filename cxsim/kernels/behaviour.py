@@ -67,7 +67,9 @@ __all__ = [
     "PROMOTER",
     "adapt_expectation",
     "ces_score",
+    "churn_exp_ceiling",
     "churn_hazard",
+    "churn_hazard_ceiling",
     "clip",
     "decayed_failures",
     "disconfirmation",
@@ -343,3 +345,33 @@ def churn_hazard(
     )
     h *= 1.0 + params[CHURN_FAIL_WEIGHT] * failures
     return clip(h, 0.0, 1.0)
+
+
+@njit(cache=True)
+def churn_exp_ceiling(params: np.ndarray) -> float:
+    """The largest attitude factor ``exp(ks·S_ref + kb·B_ref)`` of :func:`churn_hazard` over every
+    satisfaction and bond ≥ 0 (computed as the hazard computes it at S = B = 0); infinite when a
+    sensitivity is negative (then there is no ceiling). Once a run, for :func:`churn_hazard_ceiling`."""
+    ks, kb = params[CHURN_SAT_SENS], params[CHURN_BOND_SENS]
+    if ks < 0.0 or kb < 0.0:
+        return math.inf
+    return math.exp(ks * (params[CHURN_REF_SAT] - 0.0) + kb * (params[CHURN_REF_BOND] - 0.0))
+
+
+@njit(cache=True)
+def churn_hazard_ceiling(
+    exp_ceiling: float, segment_multiplier: float, referred: bool, failures: float, params: np.ndarray
+) -> float:
+    """An upper bound of :func:`churn_hazard` for a customer with satisfaction and bond ≥ 0 and
+    ``failures`` (undecayed, see :func:`decayed_failures`) without its two ``exp``: the same
+    products in the same order with the attitude factor at its ceiling (``exp_ceiling``, from
+    :func:`churn_exp_ceiling`) and failures not decayed. Every factor is ≥ 0 and float rounding
+    is monotone, so the bound holds bit for bit; a margin of 2⁻⁴⁰ covers any ``exp`` that is not
+    exactly monotone. Infinite if a factor is negative (no bound)."""
+    base, kf, ref = params[CHURN_BASE], params[CHURN_FAIL_WEIGHT], params[CHURN_REFERRED_MULT]
+    h = base * segment_multiplier
+    h = h * ref if referred else h
+    h *= exp_ceiling
+    h *= 1.0 + kf * failures
+    negative = (base < 0.0) | (kf < 0.0) | (ref < 0.0) | (segment_multiplier < 0.0) | (failures < 0.0)
+    return math.inf if negative else h * (1.0 + 2.0**-40)

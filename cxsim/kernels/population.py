@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cxsim.kernels.behaviour import churn_hazard, decayed_failures, ltr_answer, ltr_score
+from cxsim.kernels.behaviour import churn_hazard, churn_hazard_ceiling, decayed_failures, ltr_answer, ltr_score
 from cxsim.kernels.codes import CUSTOMER, PROSPECT, VIA_REFERRAL
 from cxsim.kernels.groups import Segments
 from cxsim.rng import STREAM_CHURN, STREAM_INIT_ATTITUDE, STREAM_INIT_SEGMENT, STREAM_INIT_STATUS, normal, uniform
 
-__all__ = ["churns_today", "initial_person", "unit"]
+__all__ = ["churn_draw", "churns_today", "initial_person", "may_churn", "unit"]
 
 
 @njit(cache=True, inline="always")
@@ -74,4 +74,38 @@ def churns_today(
     f = decayed_failures(failures, float(day - last_failure_day), params)
     referred = acquired_via == VIA_REFERRAL
     h = churn_hazard(satisfaction, bond, f, churn_multiplier, referred, params)
-    return uniform(seed, STREAM_CHURN, i, day, 0) < h
+    return churn_draw(seed, i, day) < h
+
+
+@njit(cache=True, inline="always")
+def churn_draw(seed: int, i: int, day: int) -> float:
+    """Customer ``i``'s churn draw of ``day``: they leave when it falls under their hazard."""
+    return uniform(seed, STREAM_CHURN, i, day, 0)
+
+
+@njit(cache=True, inline="always")
+def may_churn(
+    u: float,
+    day: int,
+    status: int,
+    acquired_day: int,
+    acquired_via: int,
+    satisfaction: float,
+    bond: float,
+    failures: float,
+    last_failure_day: int,
+    churn_multiplier: float,
+    params: np.ndarray,
+    exp_ceiling: float,
+) -> bool:
+    """False only where :func:`churns_today` is False, given today's draw ``u``
+    (:func:`churn_draw`): the draw is at or above a ceiling of the hazard
+    (:func:`~cxsim.kernels.behaviour.churn_hazard_ceiling`, no ``exp``); True otherwise, and then
+    :func:`churns_today` decides. An exact shortcut for an engine (the same draw, the same
+    decision), not a rule: most customers' draw is far above their hazard. Outside the ceiling's
+    premises (attitudes ≥ 0, the last failure not in the future; always so in a run) it lets the
+    hazard decide. Without branches, so that an engine's loop over everyone vectorises."""
+    referred = acquired_via == VIA_REFERRAL
+    ceiling = churn_hazard_ceiling(exp_ceiling, churn_multiplier, referred, failures, params)
+    premises = (satisfaction >= 0.0) & (bond >= 0.0) & (last_failure_day <= day)
+    return (status == CUSTOMER) & (acquired_day < day) & ((u < ceiling) | (not premises))

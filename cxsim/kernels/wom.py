@@ -23,6 +23,7 @@ from cxsim.kernels.groups import Market
 from cxsim.rng import STREAM_ADOPTION, STREAM_REFERRER, STREAM_TALK, uniform
 
 __all__ = [
+    "adoption_draw",
     "adoption_hazard",
     "consider_adoption",
     "deliver_wom",
@@ -30,11 +31,13 @@ __all__ = [
     "heard_by_everyone",
     "heard_messages",
     "hype",
+    "may_adopt",
     "message_probability",
     "pick_referrer",
     "positive_talkers",
     "referral_share",
     "talks_today",
+    "tell_neighbours",
     "wom_bond",
     "wom_reaches",
 ]
@@ -72,6 +75,17 @@ def talks_today(seed: int, i: int, day: int, status: int, ltr: int, market: Mark
     return 0
 
 
+@njit(cache=True, inline="always")
+def tell_neighbours(i: int, t: int, indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> int:
+    """Talker ``i`` (today's talk ``t``: +1 or -1) tells each neighbour once: one message more in
+    ``pos`` or ``neg`` for each of them. Returns the messages sent."""
+    lo, hi = indptr[i], indptr[i + 1]
+    target = pos if t > 0 else neg
+    for e in range(lo, hi):
+        target[indices[e]] += 1
+    return hi - lo
+
+
 @njit(cache=True)
 def deliver_wom(
     talk: np.ndarray, complete: bool, indptr: np.ndarray, indices: np.ndarray, pos: np.ndarray, neg: np.ndarray
@@ -101,14 +115,11 @@ def deliver_wom(
             talkers_neg += 1
         if complete:
             continue
-        lo, hi = indptr[i], indptr[i + 1]
-        target = pos if t > 0 else neg
-        for e in range(lo, hi):
-            target[indices[e]] += 1
+        sent = tell_neighbours(i, t, indptr, indices, pos, neg)
         if t > 0:
-            sent_pos += hi - lo
+            sent_pos += sent
         else:
-            sent_neg += hi - lo
+            sent_neg += sent
     if complete:
         return talkers_pos, talkers_neg, talkers_pos * (n - 1), talkers_neg * (n - 1)
     return talkers_pos, talkers_neg, sent_pos, sent_neg
@@ -213,6 +224,24 @@ def hype(expectation: float, n_pos: int, rate: float) -> float:
 
 
 @njit(cache=True, inline="always")
+def adoption_draw(seed: int, i: int, day: int) -> float:
+    """Prospect ``i``'s adoption draw of ``day``: they adopt when it falls under their hazard."""
+    return uniform(seed, STREAM_ADOPTION, i, day, 0)
+
+
+@njit(cache=True, inline="always")
+def may_adopt(u: float, status: int, n_pos: int, market: Market) -> bool:
+    """False only where :func:`consider_adoption` does not adopt, given today's draw ``u``
+    (:func:`adoption_draw`): a prospect who heard no praise has a hazard of at most
+    ``p_marketing`` (:func:`adoption_hazard`: ``p + (1−p)·0``, times a suppression factor ≤ 1),
+    so a draw at or above it cannot adopt. An exact shortcut for an engine (the same draw, the
+    same decision), not a rule; True whenever praise was heard. Without branches, so that an
+    engine's loop over everyone vectorises."""
+    s = market.suppression
+    return (status == PROSPECT) & ((n_pos > 0) | (s < 0.0) | (s > 1.0) | (u < market.p_marketing))
+
+
+@njit(cache=True, inline="always")
 def consider_adoption(
     seed: int,
     i: int,
@@ -236,7 +265,7 @@ def consider_adoption(
     if status != PROSPECT:
         return False, 0, False, 0
     h = adoption_hazard(market.p_marketing, market.q_message, n_pos, n_neg, market.suppression)
-    if uniform(seed, STREAM_ADOPTION, i, day, 0) >= h:
+    if adoption_draw(seed, i, day) >= h:
         return False, 0, False, 0
     share = referral_share(market.p_marketing, market.q_message, n_pos)
     via = VIA_REFERRAL if uniform(seed, STREAM_ADOPTION, i, day, 1) < share else VIA_MARKETING

@@ -1,0 +1,600 @@
+"""The vector engine's day in few passes: the whole-market phases fused, the rest over lists.
+
+The agent engine runs the phases of a day one after the other over everyone (``docs/model.md``
+§5). Most phases read and write only the person at hand, so they can share one loop over the
+market as long as, for each person, they run in the day's order. What a phase reads of *other*
+people is today's talk (written before any listener reads it) and today's message counts, so a
+day takes two parallel passes over the market and loops over the few people with something to do:
+
+* **morning** (:func:`morning`): journeys start (phase 1), who is due today (phase 2) and who
+  talks (phase 5) for everyone who makes no contact today; each chunk of the market lists its
+  visitors (front of its slice of ``scratch``) and talkers (back of it). Nobody's status or
+  likelihood to recommend changes before phase 5 except through today's contacts.
+* **contacts**: the visitors in person order (:func:`gather`); planning, the queues, and
+  :func:`after_service` (conclude, experience, finish the journey, then decide that visitor's
+  talk, now that their likelihood to recommend is today's).
+* **word of mouth** (:func:`tell`): messages from the list of talkers only; :func:`forget`
+  zeroes the entries they touched at the end of the day, so the counts are zero again tomorrow.
+* **evening** (:func:`evening`): adoption, attitudes from WOM, churn and the people tally in one
+  pass, per person in that order (phases 6, 7, 8, 9); the integer counts are summed by chunk,
+  the customers' satisfaction sum (a float) sequentially in person order (``satisfaction_sum``).
+
+Every rule is the kernel's (:mod:`cxsim.kernels`); this module only decides the loops. Each
+chunk's work depends on its own people and today's talk and counts, so results are identical at
+any thread count.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit, prange
+
+from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_REFERRAL
+from cxsim.kernels.groups import Heard, Journeys, Market, Rules, Segments, Steps, Touchpoints, Visits
+from cxsim.kernels.journey import (
+    advance_journey,
+    conclude_service,
+    contact_outcome,
+    experience_contact,
+    finish_journey,
+    journey_ends,
+    journey_to_start,
+    start_journey,
+    visits_today,
+)
+from cxsim.kernels.population import churn_draw, churns_today, may_churn
+from cxsim.kernels.tallies import person_counts
+from cxsim.kernels.week import contact_day
+from cxsim.kernels.wom import (
+    adoption_draw,
+    consider_adoption,
+    hear_wom,
+    heard_messages,
+    may_adopt,
+    pick_referrer,
+    talks_today,
+    tell_neighbours,
+    wom_reaches,
+)
+
+if TYPE_CHECKING:
+    from cxsim.engines.vector import People
+
+__all__ = ["CHUNK", "EVENING_COUNTS", "after_service", "evening", "forget", "gather", "morning", "n_chunks", "tell"]
+
+# People per chunk of a whole-market pass: a chunk is one task of the parallel loop and owns its
+# slice of the scratch list. Big enough that the per-chunk bookkeeping vanishes, small enough to
+# balance two threads.
+CHUNK = 1 << 14
+
+
+def n_chunks(n: int) -> int:
+    """Chunks of :data:`CHUNK` people covering a market of ``n``."""
+    return max(1, -(-n // CHUNK))
+
+
+# What evening() counts per chunk, in this order (columns of its ``counts``).
+EVENING_COUNTS = (
+    "prospects",
+    "customers",
+    "promoters",
+    "detractors",
+    "acquired_marketing",
+    "acquired_referral",
+    "attributed",
+    "churned",
+)
+
+# NOTE: as in cxsim.engines.vector, every array is taken out of its named tuple before a loop,
+# one plain assignment each (numba's parfor pass loses writes made through a tuple's field).
+
+
+@njit(cache=True, parallel=True)
+def morning(
+    seed: int,
+    day: int,
+    wd: int,
+    is_open: np.ndarray,
+    p: People,
+    journeys: Journeys,
+    segments: Segments,
+    tps: Touchpoints,
+    steps: Steps,
+    market: Market,
+    scratch: np.ndarray,
+    n_visitors: np.ndarray,
+    n_talkers: np.ndarray,
+) -> tuple[int, int]:
+    """Phases 1, 2 (who is due) and 5 (who talks, for everyone making no contact today) for each
+    person in turn; chunk ``c`` lists its visitors in ``scratch[lo:lo + n_visitors[c]]`` (person
+    order) and its talkers in ``scratch[hi - n_talkers[c]:hi]``. Returns ``(journeys started,
+    contacts postponed to tomorrow)``."""
+    status = p.status
+    journey = p.journey
+    segment = p.segment
+    pending = p.pending_onboarding
+    memory = p.memory
+    perf = p.perf
+    step_index = p.step_index
+    due_day = p.due_day
+    contacts = p.contacts
+    retrying = p.retrying
+    last_tp = p.last_tp
+    last_channel = p.last_channel
+    ltr = p.ltr
+    talk = p.talk
+    trigger = journeys.trigger
+    first_step = journeys.first_step
+    onboarding = journeys.onboarding
+    period = journeys.period
+    day_factor = journeys.weekday_factor[wd]
+    journey_rate = segments.journey_rate
+    preference = segments.channel_preference
+    step_tps = steps.touchpoints
+    step_n_tps = steps.n_touchpoints
+    tp_channel = tps.channel
+    all_open = is_open.all()
+    n = status.shape[0]
+    started = 0
+    postponed = 0
+    # phase 5: who talks (a visitor's talk is decided again after their contact). A loop of its
+    # own over everyone: without branches, it vectorises (fused into the loop below, it does not).
+    for i in prange(n):
+        talk[i] = talks_today(seed, i, day, status[i], ltr[i], market)
+    for c in prange(n_visitors.shape[0]):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        nv = 0
+        nt = 0
+        c_started = 0
+        c_postponed = 0
+        for i in range(lo, hi):
+            st = status[i]
+            if st == CUSTOMER:
+                # phase 1: journeys start
+                j = journey_to_start(
+                    seed,
+                    i,
+                    day,
+                    st,
+                    journey[i],
+                    segment[i],
+                    pending[i],
+                    trigger,
+                    onboarding,
+                    journey_rate,
+                    day_factor,
+                    period,
+                )
+                if j >= 0:
+                    pending[i] = False
+                    journey[i] = j
+                    k, due, n_c, r, tp, ch = start_journey(j, day, first_step, memory, perf, i)
+                    step_index[i] = k
+                    due_day[i] = due
+                    contacts[i] = n_c
+                    retrying[i] = r
+                    last_tp[i] = tp
+                    last_channel[i] = ch
+                    c_started += 1
+                # phase 2: due today (a closed step moves the contact to tomorrow)
+                if visits_today(day, st, journey[i], due_day[i]):
+                    if not all_open:
+                        k = step_index[i]
+                        due_day[i] = contact_day(
+                            day, step_tps[k], step_n_tps[k], preference[segment[i]], tp_channel, is_open
+                        )
+                    if due_day[i] == day:
+                        scratch[lo + nv] = i
+                        nv += 1
+                        continue  # a visitor's talk waits for the end of their contact
+                    c_postponed += 1
+            if talk[i] != 0:
+                nt += 1
+                scratch[hi - nt] = i
+        n_visitors[c] = nv
+        n_talkers[c] = nt
+        started += c_started
+        postponed += c_postponed
+    return started, postponed
+
+
+@njit(cache=True)
+def gather(scratch: np.ndarray, n: int, n_visitors: np.ndarray, n_talkers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The morning's lists joined over chunks: ``(visitors in person order, talkers who make no
+    contact today)``."""
+    out_v = np.empty(n_visitors.sum(), dtype=np.int64)
+    out_t = np.empty(n_talkers.sum(), dtype=np.int64)
+    a = 0
+    b = 0
+    for c in range(n_visitors.shape[0]):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        for m in range(n_visitors[c]):
+            out_v[a] = scratch[lo + m]
+            a += 1
+        for m in range(hi - n_talkers[c], hi):
+            out_t[b] = scratch[m]
+            b += 1
+    return out_v, out_t
+
+
+@njit(cache=True, parallel=True)
+def after_service(
+    seed: int,
+    day: int,
+    p: People,
+    v: Visits,
+    segments: Segments,
+    tps: Touchpoints,
+    steps: Steps,
+    rules: Rules,
+    market: Market,
+) -> tuple[int, int]:
+    """Each of today's contacts after the queues, per visitor (distinct people): phase 3's
+    resolution and wow, phase 4's experience and journey advance, the journey remembered if it
+    ended, then the visitor's talk (phase 5). Returns ``(journeys completed, given up)``."""
+    v_abandoned = v.abandoned
+    v_person = v.person
+    v_resolved = v.resolved
+    v_step = v.step
+    v_switched = v.switched
+    v_tp = v.tp
+    v_wow = v.wow
+    v_wait = v.wait
+    v_value = v.value
+    v_ces = v.ces
+    v_target = v.target
+    p_segment = p.segment
+    p_contacts = p.contacts
+    p_expectation = p.expectation
+    p_memory = p.memory
+    p_perf = p.perf
+    p_step_index = p.step_index
+    p_due_day = p.due_day
+    p_retrying = p.retrying
+    p_last_tp = p.last_tp
+    p_last_channel = p.last_channel
+    p_satisfaction = p.satisfaction
+    p_bond = p.bond
+    p_ltr = p.ltr
+    p_failures = p.failures
+    p_last_failure_day = p.last_failure_day
+    p_journey = p.journey
+    p_disposition = p.disposition
+    p_status = p.status
+    p_talk = p.talk
+    p_resolve = tps.p_resolve
+    p_wow = tps.p_wow
+    quality = tps.quality
+    kano = tps.kano
+    tp_channel = tps.channel
+    patience_mean = segments.patience_mean
+    wow_extra = steps.wow_extra
+    step_weight = steps.weight
+    step_next = steps.next
+    step_delay = steps.delay
+    params = rules.params
+    silo_penalty = rules.silo_penalty
+    retry_delay = rules.retry_delay
+    max_contacts = rules.max_contacts
+    memory_rule = rules.memory_rule
+    completed = 0
+    failed = 0
+    for n in prange(v_person.shape[0]):
+        i = v_person[n]
+        tp, k = v_tp[n], v_step[n]
+        abandoned = v_abandoned[n]
+        resolved, wow = conclude_service(
+            seed, i, day, v_switched[n], abandoned, p_resolve[tp], p_wow[tp], wow_extra[k], silo_penalty
+        )
+        v_resolved[n] = resolved
+        v_wow[n] = wow
+        value, ces, n_contacts = experience_contact(
+            v_wait[n],
+            patience_mean[p_segment[i], tp],
+            p_contacts[i],
+            v_switched[n],
+            abandoned,
+            resolved,
+            wow,
+            quality,
+            tp,
+            kano[tp],
+            step_weight[k],
+            p_expectation,
+            p_memory,
+            p_perf,
+            i,
+            params,
+        )
+        v_value[n] = value
+        v_ces[n] = ces
+        p_contacts[i] = n_contacts
+        target, k_next, due, retry = advance_journey(
+            k,
+            contact_outcome(abandoned, resolved),
+            n_contacts,
+            day,
+            p_due_day[i],
+            p_retrying[i],
+            step_next,
+            step_delay,
+            retry_delay,
+            max_contacts,
+        )
+        v_target[n] = target
+        p_step_index[i] = k_next
+        p_due_day[i] = due
+        p_retrying[i] = retry
+        p_last_tp[i] = tp
+        p_last_channel[i] = tp_channel[tp]
+        if journey_ends(target):
+            gave_up = target == NEXT_GIVE_UP
+            sat, bond, answer, failures, last_failure = finish_journey(
+                gave_up,
+                day,
+                p_satisfaction[i],
+                p_bond[i],
+                p_expectation,
+                p_memory,
+                p_perf,
+                i,
+                n_contacts,
+                p_failures[i],
+                p_last_failure_day[i],
+                p_disposition[i],
+                memory_rule,
+                params,
+            )
+            p_satisfaction[i] = sat
+            p_bond[i] = bond
+            p_ltr[i] = answer
+            p_failures[i] = failures
+            p_last_failure_day[i] = last_failure
+            p_journey[i] = -1
+            if gave_up:
+                failed += 1
+            else:
+                completed += 1
+        p_talk[i] = talks_today(seed, i, day, p_status[i], p_ltr[i], market)
+    return completed, failed
+
+
+@njit(cache=True)
+def tell(
+    talkers: np.ndarray,
+    visitors: np.ndarray,
+    talk: np.ndarray,
+    complete: bool,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    pos: np.ndarray,
+    neg: np.ndarray,
+) -> tuple[int, int, int, int]:
+    """Today's messages from today's talkers (``talkers``, and those of ``visitors`` who talk) into
+    ``pos`` and ``neg`` (zero before: :func:`forget`); as ``deliver_wom``, which visits everyone.
+
+    Returns:
+        ``(positive talkers, negative talkers, positive messages, negative messages)``.
+    """
+    counts = np.zeros(4, dtype=np.int64)
+    _tell_list(talkers, talk, complete, indptr, indices, pos, neg, counts)
+    _tell_list(visitors, talk, complete, indptr, indices, pos, neg, counts)
+    n = talk.shape[0]
+    if complete:
+        return counts[0], counts[1], counts[0] * (n - 1), counts[1] * (n - 1)
+    return counts[0], counts[1], counts[2], counts[3]
+
+
+@njit(cache=True, inline="always")
+def _tell_list(
+    who: np.ndarray,
+    talk: np.ndarray,
+    complete: bool,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    pos: np.ndarray,
+    neg: np.ndarray,
+    counts: np.ndarray,
+) -> None:
+    for m in range(who.shape[0]):
+        i = who[m]
+        t = talk[i]
+        if t == 0:
+            continue
+        side = 0 if t > 0 else 1
+        counts[side] += 1
+        if not complete:
+            counts[2 + side] += tell_neighbours(i, t, indptr, indices, pos, neg)
+
+
+@njit(cache=True)
+def forget(
+    talkers: np.ndarray,
+    visitors: np.ndarray,
+    talk: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    pos: np.ndarray,
+    neg: np.ndarray,
+) -> None:
+    """Zero the message counts today's talkers wrote (:func:`tell`): every entry is 0 again."""
+    for who in (talkers, visitors):
+        for m in range(who.shape[0]):
+            i = who[m]
+            if talk[i] == 0:
+                continue
+            for e in range(indptr[i], indptr[i + 1]):
+                pos[indices[e]] = 0
+                neg[indices[e]] = 0
+
+
+@njit(cache=True, parallel=True)
+def evening(
+    seed: int,
+    day: int,
+    p: People,
+    heard: Heard,
+    onboarding: int,
+    market: Market,
+    segments: Segments,
+    params: np.ndarray,
+    exp_ceiling: float,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    talkers: np.ndarray,
+    counts: np.ndarray,
+    by_segment: np.ndarray,
+) -> None:
+    """Phases 6 (adoption), 7 (attitudes from WOM), 8 (churn) and 9's people counts, per person in
+    that order. Chunk ``c`` writes its counts into ``counts[c]`` (:data:`EVENING_COUNTS`) and its
+    customers per segment into ``by_segment[c]``."""
+    status = p.status
+    referred_by = p.referred_by
+    satisfaction = p.satisfaction
+    bond = p.bond
+    ltr = p.ltr
+    expectation = p.expectation
+    acquired_day = p.acquired_day
+    acquired_via = p.acquired_via
+    pending = p.pending_onboarding
+    segment = p.segment
+    failures = p.failures
+    last_failure_day = p.last_failure_day
+    journey = p.journey
+    step_index = p.step_index
+    left_day = p.left_day
+    churn_multiplier = segments.churn_multiplier
+    complete = heard.complete
+    talkers_pos = heard.talkers_pos
+    talkers_neg = heard.talkers_neg
+    talk = heard.talk
+    pos = heard.pos
+    neg = heard.neg
+    n = status.shape[0]
+    for c in prange(counts.shape[0]):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, n)
+        c_pro = 0
+        c_cus = 0
+        c_prm = 0
+        c_det = 0
+        c_marketing = 0
+        c_referral = 0
+        c_attributed = 0
+        c_churned = 0
+        for s in range(by_segment.shape[1]):
+            by_segment[c, s] = 0
+        # NOTE: a first loop without branches (the keyed draws vectorise) finds who has anything
+        # to do today: heard WOM, or a draw under the ceiling of their adoption or churn hazard
+        # (may_adopt, may_churn: exact pre-checks). Everyone else keeps their state, and is only
+        # counted; the second loop runs the phases for the few with work.
+        work = np.empty(hi - lo, dtype=np.bool_)
+        u_adopt = np.empty(hi - lo)
+        u_churn = np.empty(hi - lo)
+        for k in range(hi - lo):
+            u_adopt[k] = adoption_draw(seed, lo + k, day)
+            u_churn[k] = churn_draw(seed, lo + k, day)
+        for i in range(lo, hi):
+            st = status[i]
+            n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
+            sg = segment[i]
+            busy = (
+                wom_reaches(st, n_pos, n_neg)
+                | may_adopt(u_adopt[i - lo], st, n_pos, market)
+                | may_churn(
+                    u_churn[i - lo],
+                    day,
+                    st,
+                    acquired_day[i],
+                    acquired_via[i],
+                    satisfaction[i],
+                    bond[i],
+                    failures[i],
+                    last_failure_day[i],
+                    churn_multiplier[sg],
+                    params,
+                    exp_ceiling,
+                )
+            )
+            work[i - lo] = busy
+            if not busy:
+                a, cu, pr, de = person_counts(st, ltr[i])
+                c_pro += a
+                c_cus += cu
+                c_prm += pr
+                c_det += de
+                by_segment[c, sg] += cu
+        for i in range(lo, hi):
+            if not work[i - lo]:
+                continue
+            st = status[i]
+            n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
+            # phase 6: acquisition
+            if st == PROSPECT:
+                adopted, via, onboards, answer = consider_adoption(
+                    seed, i, day, st, n_pos, n_neg, satisfaction[i], bond[i], onboarding, market, params
+                )
+                if adopted:
+                    st = CUSTOMER
+                    status[i] = st
+                    acquired_day[i] = day
+                    acquired_via[i] = via
+                    pending[i] = onboards
+                    ltr[i] = answer
+                    if via == VIA_REFERRAL:
+                        c_referral += 1
+                        j = pick_referrer(seed, i, day, n_pos, complete, indptr, indices, talk, talkers)
+                        referred_by[i] = j
+                        if j >= 0:
+                            c_attributed += 1
+                    else:
+                        c_marketing += 1
+            # phase 7: attitudes from word of mouth
+            if wom_reaches(st, n_pos, n_neg):
+                b, answer = hear_wom(st, n_pos, n_neg, satisfaction[i], bond[i], ltr[i], expectation[i], market, params)
+                bond[i] = b
+                ltr[i] = answer
+            # phase 8: churn
+            if st == CUSTOMER:
+                sg = segment[i]
+                if churns_today(
+                    seed,
+                    i,
+                    day,
+                    st,
+                    acquired_day[i],
+                    acquired_via[i],
+                    satisfaction[i],
+                    bond[i],
+                    failures[i],
+                    last_failure_day[i],
+                    churn_multiplier[sg],
+                    params,
+                ):
+                    st = CHURNED
+                    status[i] = st
+                    journey[i] = -1
+                    step_index[i] = -1
+                    pending[i] = False
+                    left_day[i] = day
+                    c_churned += 1
+                else:
+                    by_segment[c, sg] += 1
+            # phase 9: the people tally (the float sum is sequential, elsewhere)
+            a, cu, pr, de = person_counts(st, ltr[i])
+            c_pro += a
+            c_cus += cu
+            c_prm += pr
+            c_det += de
+        counts[c, 0] = c_pro
+        counts[c, 1] = c_cus
+        counts[c, 2] = c_prm
+        counts[c, 3] = c_det
+        counts[c, 4] = c_marketing
+        counts[c, 5] = c_referral
+        counts[c, 6] = c_attributed
+        counts[c, 7] = c_churned

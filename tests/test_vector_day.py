@@ -34,7 +34,7 @@ from tests.test_equivalence import CASES
 SMALL = ["population.size=2000", "simulation.days=30", "simulation.warmup_days=0", "simulation.progress=false"]
 
 
-@pytest.mark.parametrize("case", ["default", "closed_days", "scale_free", "complete_mixing"])
+@pytest.mark.parametrize("case", ["default", "closed_days", "scale_free", "complete_mixing", "periodic"])
 def test_lists_and_counts_equal_the_brute_force_scans(monkeypatch: pytest.MonkeyPatch, case: str) -> None:
     """Every day: the visitors are exactly the customers due today (in person order), the talkers
     listed in the morning are exactly those who talk and make no contact, the messages delivered
@@ -126,6 +126,9 @@ def test_may_churn_never_hides_a_churn() -> None:
         decided = churns_today(7, i, *args)
         maybe = may_churn(churn_draw(7, i, day), *args, ceiling)
         assert maybe or not decided
+        # as the engine calls it: with the highest segment multiplier in place of the person's
+        highest = (*args[:-2], 3.0, params)
+        assert may_churn(churn_draw(7, i, day), *highest, ceiling) or not decided
         churns += decided
         skipped += not maybe
     assert churns > 1000 and skipped > 5000  # both sides exercised
@@ -137,3 +140,42 @@ def test_may_churn_never_hides_a_churn() -> None:
     assert not may_churn(0.99, 10, CUSTOMER, 0, VIA_MARKETING, 0.5, 0.5, 1.0, 5, 1.0, params, ceiling)
     assert not may_churn(1e-9, 10, CUSTOMER, 10, VIA_MARKETING, 0.0, 0.0, 9.0, 0, 1.0, params, ceiling)  # joined today
     assert not may_churn(1e-9, 10, PROSPECT, 0, VIA_MARKETING, 0.0, 0.0, 9.0, 0, 1.0, params, ceiling)
+
+
+@pytest.mark.parametrize("case", ["default", "periodic", "weekday_factors"])
+def test_the_morning_marks_everyone_with_something_to_do(case: str) -> None:
+    """The morning's branch-free marking (``_mark_morning``, with each journey's start
+    probability at its highest over segments) leaves out nobody whom phase 1 would start on a
+    journey, nobody due today and nobody who talks; and it marks few people, or it saves nothing."""
+    from cxsim.engines.vector_day import _mark_morning
+    from cxsim.kernels.journey import journey_to_start, visits_today
+    from cxsim.kernels.week import weekday, weekday_rate
+
+    spec = compile_spec(cxsim.load_config(SMALL + CASES[case]))
+    model = VectorModel(spec=spec)
+    p, j, seg = model.people, spec.journeys, spec.segments
+    n = spec.size
+    starts = extra = 0
+    for _ in range(30):
+        model.step()
+        day = model.day + 1  # tomorrow's morning, on tonight's state
+        factor = float(j.weekday_factor[weekday(spec.start_weekday, day)])
+        ceiling = np.array([weekday_rate(float(seg.journey_rate[:, k].max()), factor) for k in range(len(j.trigger))])
+        talk = np.array([(k % 7) == 0 for k in range(n)], dtype=np.int8)  # someone talks
+        mark = np.zeros(n, dtype=np.bool_)
+        _mark_morning(
+            spec.seed, day, 0, n, p.status, p.journey, p.pending_onboarding, p.due_day, talk, j.trigger, j.period,
+            ceiling, mark,
+        )  # fmt: skip
+        for i in range(n):
+            start = journey_to_start(
+                spec.seed, i, day, int(p.status[i]), int(p.journey[i]), int(p.segment[i]),
+                bool(p.pending_onboarding[i]), j.trigger, j.onboarding, seg.journey_rate, factor, j.period,
+            )  # fmt: skip
+            due = visits_today(day, int(p.status[i]), int(p.journey[i]), int(p.due_day[i]))
+            needed = start >= 0 or due or talk[i] != 0
+            assert mark[i] or not needed, (day, i)
+            starts += start >= 0
+            extra += mark[i] and not needed
+    assert starts > 50  # journeys did start: the check was exercised
+    assert extra < 0.01 * n * 30  # beyond those with something to do, few are marked

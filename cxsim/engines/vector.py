@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from cxsim.counters import DayCounters
-from cxsim.engines.vector_day import EVENING_COUNTS, after_service, evening, forget, gather, morning, n_chunks, tell
+from cxsim.engines.vector_day import EVENING_COUNTS, after_service, evening, gather, morning, n_chunks, tell
 from cxsim.kernels.behaviour import churn_exp_ceiling
 from cxsim.kernels.codes import CUSTOMER, VIA_INITIAL
 from cxsim.kernels.groups import (
@@ -382,8 +382,6 @@ class VectorModel:
             int(x) for x in self._counts.sum(axis=0)
         )
         ev.acquired_marketing, ev.acquired_referral, ev.churned = marketing, referral, churned
-        if not net.complete:
-            forget(talkers, who, p.talk, net.indptr, net.indices, self._pos, self._neg)
         # 9. economics and KPIs
         survey_customers(seed, day, p.status, p.ltr, spec.survey, surveyed)
         self.surveys.append(surveyed)

@@ -13,8 +13,8 @@ day takes two parallel passes over the market and loops over the few people with
 * **contacts**: the visitors in person order (:func:`gather`); planning, the queues, and
   :func:`after_service` (conclude, experience, finish the journey, then decide that visitor's
   talk, now that their likelihood to recommend is today's).
-* **word of mouth** (:func:`tell`): messages from the list of talkers only; :func:`forget`
-  zeroes the entries they touched at the end of the day, so the counts are zero again tomorrow.
+* **word of mouth** (:func:`tell`): messages from the list of talkers only; :func:`evening`
+  zeroes the counts once it has read them, so they are zero again tomorrow.
 * **evening** (:func:`evening`): adoption, attitudes from WOM, churn and the people tally in one
   pass, per person in that order (phases 6, 7, 8, 9); the integer counts are summed by chunk,
   the customers' satisfaction sum (a float) sequentially in person order (``satisfaction_sum``).
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
-from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_REFERRAL
+from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, TRIGGER_PERIODIC, TRIGGER_RATE, VIA_REFERRAL
 from cxsim.kernels.groups import Heard, Journeys, Market, Rules, Segments, Steps, Touchpoints, Visits
 from cxsim.kernels.journey import (
     advance_journey,
@@ -41,12 +41,15 @@ from cxsim.kernels.journey import (
     finish_journey,
     journey_ends,
     journey_to_start,
+    may_start,
+    periodic_due,
     start_journey,
+    trigger_draw,
     visits_today,
 )
 from cxsim.kernels.population import churn_draw, churns_today, may_churn
 from cxsim.kernels.tallies import person_counts
-from cxsim.kernels.week import contact_day
+from cxsim.kernels.week import contact_day, weekday_rate
 from cxsim.kernels.wom import (
     adoption_draw,
     consider_adoption,
@@ -62,7 +65,7 @@ from cxsim.kernels.wom import (
 if TYPE_CHECKING:
     from cxsim.engines.vector import People
 
-__all__ = ["CHUNK", "EVENING_COUNTS", "after_service", "evening", "forget", "gather", "morning", "n_chunks", "tell"]
+__all__ = ["CHUNK", "EVENING_COUNTS", "after_service", "evening", "gather", "morning", "n_chunks", "tell"]
 
 # People per chunk of a whole-market pass: a chunk is one task of the parallel loop and owns its
 # slice of the scratch list. Big enough that the per-chunk bookkeeping vanishes, small enough to
@@ -112,93 +115,176 @@ def morning(
     order) and its talkers in ``scratch[hi - n_talkers[c]:hi]``. Returns ``(journeys started,
     contacts postponed to tomorrow)``."""
     status = p.status
-    journey = p.journey
-    segment = p.segment
-    pending = p.pending_onboarding
-    memory = p.memory
-    perf = p.perf
-    step_index = p.step_index
-    due_day = p.due_day
-    contacts = p.contacts
-    retrying = p.retrying
-    last_tp = p.last_tp
-    last_channel = p.last_channel
     ltr = p.ltr
     talk = p.talk
-    trigger = journeys.trigger
-    first_step = journeys.first_step
-    onboarding = journeys.onboarding
-    period = journeys.period
-    day_factor = journeys.weekday_factor[wd]
-    journey_rate = segments.journey_rate
-    preference = segments.channel_preference
-    step_tps = steps.touchpoints
-    step_n_tps = steps.n_touchpoints
-    tp_channel = tps.channel
-    all_open = is_open.all()
     n = status.shape[0]
-    started = 0
-    postponed = 0
+    all_open = is_open.all()
+    day_factor = journeys.weekday_factor[wd]
     # phase 5: who talks (a visitor's talk is decided again after their contact). A loop of its
     # own over everyone: without branches, it vectorises (fused into the loop below, it does not).
     for i in prange(n):
         talk[i] = talks_today(seed, i, day, status[i], ltr[i], market)
-    for c in prange(n_visitors.shape[0]):
+    # each rate-triggered journey's start probability today at its highest over segments: a
+    # draw at or above it cannot start that journey in any segment (weekday_rate is monotone)
+    rate_ceiling = np.empty(journeys.trigger.shape[0])
+    for j in range(rate_ceiling.shape[0]):
+        rate_ceiling[j] = weekday_rate(segments.journey_rate[:, j].max(), day_factor)
+    chunks = n_visitors.shape[0]
+    started = np.zeros(chunks, dtype=np.int64)
+    postponed = np.zeros(chunks, dtype=np.int64)
+    for c in prange(chunks):
         lo = c * CHUNK
         hi = min(lo + CHUNK, n)
-        nv = 0
-        nt = 0
-        c_started = 0
-        c_postponed = 0
-        for i in range(lo, hi):
-            st = status[i]
-            if st == CUSTOMER:
-                # phase 1: journeys start
-                j = journey_to_start(
-                    seed,
-                    i,
-                    day,
-                    st,
-                    journey[i],
-                    segment[i],
-                    pending[i],
-                    trigger,
-                    onboarding,
-                    journey_rate,
-                    day_factor,
-                    period,
-                )
-                if j >= 0:
-                    pending[i] = False
-                    journey[i] = j
-                    k, due, n_c, r, tp, ch = start_journey(j, day, first_step, memory, perf, i)
-                    step_index[i] = k
-                    due_day[i] = due
-                    contacts[i] = n_c
-                    retrying[i] = r
-                    last_tp[i] = tp
-                    last_channel[i] = ch
-                    c_started += 1
-                # phase 2: due today (a closed step moves the contact to tomorrow)
-                if visits_today(day, st, journey[i], due_day[i]):
-                    if not all_open:
-                        k = step_index[i]
-                        due_day[i] = contact_day(
-                            day, step_tps[k], step_n_tps[k], preference[segment[i]], tp_channel, is_open
-                        )
-                    if due_day[i] == day:
-                        scratch[lo + nv] = i
-                        nv += 1
-                        continue  # a visitor's talk waits for the end of their contact
-                    c_postponed += 1
-            if talk[i] != 0:
-                nt += 1
-                scratch[hi - nt] = i
+        mark = np.empty(hi - lo, dtype=np.bool_)
+        _mark_morning(
+            seed, day, lo, hi, status, p.journey, p.pending_onboarding, p.due_day, talk,
+            journeys.trigger, journeys.period, rate_ceiling, mark,
+        )  # fmt: skip
+        nv, nt, c_started, c_postponed = _morning_chunk(
+            seed, day, lo, hi, mark, all_open, is_open, day_factor, p, journeys, segments, tps, steps, scratch
+        )
         n_visitors[c] = nv
         n_talkers[c] = nt
-        started += c_started
-        postponed += c_postponed
-    return started, postponed
+        started[c] = c_started
+        postponed[c] = c_postponed
+    return started.sum(), postponed.sum()
+
+
+@njit(cache=True)
+def _morning_chunk(
+    seed: int,
+    day: int,
+    lo: int,
+    hi: int,
+    mark: np.ndarray,
+    all_open: bool | np.bool_,
+    is_open: np.ndarray,
+    day_factor: float,
+    p: People,
+    journeys: Journeys,
+    segments: Segments,
+    tps: Touchpoints,
+    steps: Steps,
+    scratch: np.ndarray,
+) -> tuple[int, int, int, int]:
+    """:func:`morning`'s phases 1 and 2 for the marked people of ``lo .. hi - 1`` in person order
+    (:func:`_mark_morning`), listing them in ``scratch[lo:hi]``. Returns ``(visitors, talkers,
+    journeys started, contacts postponed)``."""
+    status = p.status
+    journey = p.journey
+    segment = p.segment
+    pending = p.pending_onboarding
+    due_day = p.due_day
+    step_index = p.step_index
+    talk = p.talk
+    nv = 0
+    nt = 0
+    started = 0
+    postponed = 0
+    for i in range(lo, hi):
+        if not mark[i - lo]:
+            continue
+        st = status[i]
+        if st == CUSTOMER:
+            # phase 1: journeys start
+            j = journey_to_start(
+                seed,
+                i,
+                day,
+                st,
+                journey[i],
+                segment[i],
+                pending[i],
+                journeys.trigger,
+                journeys.onboarding,
+                segments.journey_rate,
+                day_factor,
+                journeys.period,
+            )
+            if j >= 0:
+                pending[i] = False
+                journey[i] = j
+                k, due, n_c, r, tp, ch = start_journey(j, day, journeys.first_step, p.memory, p.perf, i)
+                step_index[i] = k
+                due_day[i] = due
+                p.contacts[i] = n_c
+                p.retrying[i] = r
+                p.last_tp[i] = tp
+                p.last_channel[i] = ch
+                started += 1
+            # phase 2: due today (a closed step moves the contact to tomorrow)
+            if visits_today(day, st, journey[i], due_day[i]):
+                if not all_open:
+                    k = step_index[i]
+                    due_day[i] = contact_day(
+                        day,
+                        steps.touchpoints[k],
+                        steps.n_touchpoints[k],
+                        segments.channel_preference[segment[i]],
+                        tps.channel,
+                        is_open,
+                    )
+                if due_day[i] == day:
+                    scratch[lo + nv] = i
+                    nv += 1
+                    continue  # a visitor's talk waits for the end of their contact
+                postponed += 1
+        if talk[i] != 0:
+            nt += 1
+            scratch[hi - nt] = i
+    return nv, nt, started, postponed
+
+
+@njit(cache=True)
+def _mark_morning(
+    seed: int,
+    day: int,
+    lo: int,
+    hi: int,
+    status: np.ndarray,
+    journey: np.ndarray,
+    pending: np.ndarray,
+    due_day: np.ndarray,
+    talk: np.ndarray,
+    trigger: np.ndarray,
+    period: np.ndarray,
+    rate_ceiling: np.ndarray,
+    mark: np.ndarray,
+) -> None:
+    """``mark[i - lo]`` for people ``lo .. hi - 1``: True for everyone with something to do in
+    :func:`morning`'s phases 1, 2 and 5 (a superset: the phases decide). That is a customer on a
+    journey due today; a customer on none whose onboarding is owed, or on whose due day a
+    periodic journey falls (:func:`may_start`, :func:`periodic_due`: the conditions of
+    :func:`journey_to_start`), or whose draw of a rate-triggered journey falls under that
+    journey's ``rate_ceiling`` (today's start probability in the segment where it is highest, so
+    at least :func:`rate_fires`'s in theirs); anyone who talks today. For everyone else the
+    phases change nothing. Loops without branches and without a look-up by segment, so that they
+    vectorise, keyed draws included."""
+    # NOTE: loops over views of the chunk indexed from 0 (k); with ``for i in range(lo, hi)`` and
+    # ``mark[i - lo]``, numba cannot see that the indices are never negative, and the loops do not
+    # vectorise (20x slower).
+    st = status[lo:hi]
+    jr = journey[lo:hi]
+    pd = pending[lo:hi]
+    dd = due_day[lo:hi]
+    tk = talk[lo:hi]
+    m = hi - lo
+    for k in range(m):
+        mark[k] = may_start(st[k], jr[k], pd[k])
+    for j in range(trigger.shape[0]):
+        if trigger[j] == TRIGGER_PERIODIC:
+            pj = period[j]
+            for k in range(m):
+                free = (st[k] == CUSTOMER) & (jr[k] < 0)
+                mark[k] |= free & periodic_due(seed, lo + k, day, j, pj)
+        elif trigger[j] == TRIGGER_RATE:
+            ceiling = rate_ceiling[j]
+            for k in range(m):
+                free = (st[k] == CUSTOMER) & (jr[k] < 0)
+                mark[k] |= free & (trigger_draw(seed, lo + k, day, j) < ceiling)
+    for k in range(m):
+        on_due = (st[k] == CUSTOMER) & (jr[k] >= 0) & (dd[k] == day)
+        mark[k] |= on_due | (tk[k] != 0)
 
 
 @njit(cache=True)
@@ -375,7 +461,7 @@ def tell(
     neg: np.ndarray,
 ) -> tuple[int, int, int, int]:
     """Today's messages from today's talkers (``talkers``, and those of ``visitors`` who talk) into
-    ``pos`` and ``neg`` (zero before: :func:`forget`); as ``deliver_wom``, which visits everyone.
+    ``pos`` and ``neg`` (zero before: :func:`evening` zeroes them); as ``deliver_wom``, which visits everyone.
 
     Returns:
         ``(positive talkers, negative talkers, positive messages, negative messages)``.
@@ -411,27 +497,6 @@ def _tell_list(
             counts[2 + side] += tell_neighbours(i, t, indptr, indices, pos, neg)
 
 
-@njit(cache=True)
-def forget(
-    talkers: np.ndarray,
-    visitors: np.ndarray,
-    talk: np.ndarray,
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    pos: np.ndarray,
-    neg: np.ndarray,
-) -> None:
-    """Zero the message counts today's talkers wrote (:func:`tell`): every entry is 0 again."""
-    for who in (talkers, visitors):
-        for m in range(who.shape[0]):
-            i = who[m]
-            if talk[i] == 0:
-                continue
-            for e in range(indptr[i], indptr[i + 1]):
-                pos[indices[e]] = 0
-                neg[indices[e]] = 0
-
-
 @njit(cache=True, parallel=True)
 def evening(
     seed: int,
@@ -451,150 +516,178 @@ def evening(
 ) -> None:
     """Phases 6 (adoption), 7 (attitudes from WOM), 8 (churn) and 9's people counts, per person in
     that order. Chunk ``c`` writes its counts into ``counts[c]`` (:data:`EVENING_COUNTS`) and its
-    customers per segment into ``by_segment[c]``."""
-    status = p.status
-    referred_by = p.referred_by
-    satisfaction = p.satisfaction
-    bond = p.bond
-    ltr = p.ltr
-    expectation = p.expectation
-    acquired_day = p.acquired_day
-    acquired_via = p.acquired_via
-    pending = p.pending_onboarding
-    segment = p.segment
-    failures = p.failures
-    last_failure_day = p.last_failure_day
-    journey = p.journey
-    step_index = p.step_index
-    left_day = p.left_day
-    churn_multiplier = segments.churn_multiplier
+    customers per segment into ``by_segment[c]``. Then every message count is zero again (what
+    today's word of mouth wrote, :func:`tell`: nothing reads it after this phase)."""
+    # NOTE: may_churn's ceiling takes the highest segment multiplier: the hazard grows with it,
+    # so the pre-check stays exact without a look-up by segment (which stops vectorisation).
+    max_multiplier = segments.churn_multiplier.max()
+    for c in prange(counts.shape[0]):
+        lo = c * CHUNK
+        hi = min(lo + CHUNK, p.status.shape[0])
+        _evening_chunk(
+            seed, day, lo, hi, p, heard, onboarding, market, segments.churn_multiplier, max_multiplier,
+            params, exp_ceiling, indptr, indices, talkers, counts[c], by_segment[c],
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _evening_chunk(
+    seed: int,
+    day: int,
+    lo: int,
+    hi: int,
+    p: People,
+    heard: Heard,
+    onboarding: int,
+    market: Market,
+    churn_multiplier: np.ndarray,
+    max_multiplier: float,
+    params: np.ndarray,
+    exp_ceiling: float,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    talkers: np.ndarray,
+    counts: np.ndarray,
+    by_segment: np.ndarray,
+) -> None:
+    """:func:`evening` for people ``lo .. hi - 1``, its counts into ``counts`` and ``by_segment``.
+
+    A first set of loops without branches (they vectorise, keyed draws included) finds who has
+    anything to do today: heard WOM, or a draw under the ceiling of their adoption or churn hazard
+    (:func:`may_adopt`, :func:`may_churn`: exact pre-checks). Only they run the phases; everyone
+    else keeps their state. The counts are taken after the phases, over everyone."""
     complete = heard.complete
     talkers_pos = heard.talkers_pos
     talkers_neg = heard.talkers_neg
-    talk = heard.talk
-    pos = heard.pos
-    neg = heard.neg
-    n = status.shape[0]
-    for c in prange(counts.shape[0]):
-        lo = c * CHUNK
-        hi = min(lo + CHUNK, n)
-        c_pro = 0
-        c_cus = 0
-        c_prm = 0
-        c_det = 0
-        c_marketing = 0
-        c_referral = 0
-        c_attributed = 0
-        c_churned = 0
-        for s in range(by_segment.shape[1]):
-            by_segment[c, s] = 0
-        # NOTE: a first loop without branches (the keyed draws vectorise) finds who has anything
-        # to do today: heard WOM, or a draw under the ceiling of their adoption or churn hazard
-        # (may_adopt, may_churn: exact pre-checks). Everyone else keeps their state, and is only
-        # counted; the second loop runs the phases for the few with work.
-        work = np.empty(hi - lo, dtype=np.bool_)
-        u_adopt = np.empty(hi - lo)
-        u_churn = np.empty(hi - lo)
-        for k in range(hi - lo):
-            u_adopt[k] = adoption_draw(seed, lo + k, day)
-            u_churn[k] = churn_draw(seed, lo + k, day)
-        for i in range(lo, hi):
-            st = status[i]
-            n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
-            sg = segment[i]
-            busy = (
-                wom_reaches(st, n_pos, n_neg)
-                | may_adopt(u_adopt[i - lo], st, n_pos, market)
-                | may_churn(
-                    u_churn[i - lo],
-                    day,
-                    st,
-                    acquired_day[i],
-                    acquired_via[i],
-                    satisfaction[i],
-                    bond[i],
-                    failures[i],
-                    last_failure_day[i],
-                    churn_multiplier[sg],
-                    params,
-                    exp_ceiling,
-                )
+    m = hi - lo
+    # NOTE: views indexed from 0 (see _mark_morning: numba vectorises those loops only)
+    st = p.status[lo:hi]
+    sat = p.satisfaction[lo:hi]
+    bnd = p.bond[lo:hi]
+    acq_day = p.acquired_day[lo:hi]
+    acq_via = p.acquired_via[lo:hi]
+    fails = p.failures[lo:hi]
+    last_fail = p.last_failure_day[lo:hi]
+    tk = heard.talk[lo:hi]
+    pos = heard.pos[lo:hi]  # empty with complete mixing (not read then)
+    neg = heard.neg[lo:hi]
+    n_pos = np.empty(m, dtype=np.int32)
+    n_neg = np.empty(m, dtype=np.int32)
+    for k in range(m):
+        n_pos[k], n_neg[k] = heard_messages(k, complete, talkers_pos, talkers_neg, tk, pos, neg)
+    work = np.empty(m, dtype=np.bool_)
+    for k in range(m):
+        u_adopt = adoption_draw(seed, lo + k, day)
+        u_churn = churn_draw(seed, lo + k, day)
+        s = st[k]
+        work[k] = (
+            wom_reaches(s, n_pos[k], n_neg[k])
+            | may_adopt(u_adopt, s, n_pos[k], market)
+            | may_churn(
+                u_churn,
+                day,
+                s,
+                acq_day[k],
+                acq_via[k],
+                sat[k],
+                bnd[k],
+                fails[k],
+                last_fail[k],
+                max_multiplier,
+                params,
+                exp_ceiling,
             )
-            work[i - lo] = busy
-            if not busy:
-                a, cu, pr, de = person_counts(st, ltr[i])
-                c_pro += a
-                c_cus += cu
-                c_prm += pr
-                c_det += de
-                by_segment[c, sg] += cu
-        for i in range(lo, hi):
-            if not work[i - lo]:
-                continue
-            st = status[i]
-            n_pos, n_neg = heard_messages(i, complete, talkers_pos, talkers_neg, talk, pos, neg)
-            # phase 6: acquisition
-            if st == PROSPECT:
-                adopted, via, onboards, answer = consider_adoption(
-                    seed, i, day, st, n_pos, n_neg, satisfaction[i], bond[i], onboarding, market, params
-                )
-                if adopted:
-                    st = CUSTOMER
-                    status[i] = st
-                    acquired_day[i] = day
-                    acquired_via[i] = via
-                    pending[i] = onboards
-                    ltr[i] = answer
-                    if via == VIA_REFERRAL:
-                        c_referral += 1
-                        j = pick_referrer(seed, i, day, n_pos, complete, indptr, indices, talk, talkers)
-                        referred_by[i] = j
-                        if j >= 0:
-                            c_attributed += 1
-                    else:
-                        c_marketing += 1
-            # phase 7: attitudes from word of mouth
-            if wom_reaches(st, n_pos, n_neg):
-                b, answer = hear_wom(st, n_pos, n_neg, satisfaction[i], bond[i], ltr[i], expectation[i], market, params)
-                bond[i] = b
+        )
+    status = p.status
+    segment = p.segment
+    satisfaction = p.satisfaction
+    bond = p.bond
+    ltr = p.ltr
+    acquired_day = p.acquired_day
+    acquired_via = p.acquired_via
+    c_marketing = 0
+    c_referral = 0
+    c_attributed = 0
+    c_churned = 0
+    for k in range(m):
+        if not work[k]:
+            continue
+        i = lo + k
+        st_i = status[i]
+        np_i = int(n_pos[k])
+        nn_i = int(n_neg[k])
+        # phase 6: acquisition
+        if st_i == PROSPECT:
+            adopted, via, onboards, answer = consider_adoption(
+                seed, i, day, st_i, np_i, nn_i, satisfaction[i], bond[i], onboarding, market, params
+            )
+            if adopted:
+                st_i = CUSTOMER
+                status[i] = st_i
+                acquired_day[i] = day
+                acquired_via[i] = via
+                p.pending_onboarding[i] = onboards
                 ltr[i] = answer
-            # phase 8: churn
-            if st == CUSTOMER:
-                sg = segment[i]
-                if churns_today(
-                    seed,
-                    i,
-                    day,
-                    st,
-                    acquired_day[i],
-                    acquired_via[i],
-                    satisfaction[i],
-                    bond[i],
-                    failures[i],
-                    last_failure_day[i],
-                    churn_multiplier[sg],
-                    params,
-                ):
-                    st = CHURNED
-                    status[i] = st
-                    journey[i] = -1
-                    step_index[i] = -1
-                    pending[i] = False
-                    left_day[i] = day
-                    c_churned += 1
+                if via == VIA_REFERRAL:
+                    c_referral += 1
+                    j = pick_referrer(seed, i, day, np_i, complete, indptr, indices, heard.talk, talkers)
+                    p.referred_by[i] = j
+                    if j >= 0:
+                        c_attributed += 1
                 else:
-                    by_segment[c, sg] += 1
-            # phase 9: the people tally (the float sum is sequential, elsewhere)
-            a, cu, pr, de = person_counts(st, ltr[i])
-            c_pro += a
-            c_cus += cu
-            c_prm += pr
-            c_det += de
-        counts[c, 0] = c_pro
-        counts[c, 1] = c_cus
-        counts[c, 2] = c_prm
-        counts[c, 3] = c_det
-        counts[c, 4] = c_marketing
-        counts[c, 5] = c_referral
-        counts[c, 6] = c_attributed
-        counts[c, 7] = c_churned
+                    c_marketing += 1
+        # phase 7: attitudes from word of mouth
+        if wom_reaches(st_i, np_i, nn_i):
+            b, answer = hear_wom(st_i, np_i, nn_i, satisfaction[i], bond[i], ltr[i], p.expectation[i], market, params)
+            bond[i] = b
+            ltr[i] = answer
+        # phase 8: churn
+        if st_i == CUSTOMER and churns_today(
+            seed,
+            i,
+            day,
+            st_i,
+            acquired_day[i],
+            acquired_via[i],
+            satisfaction[i],
+            bond[i],
+            p.failures[i],
+            p.last_failure_day[i],
+            churn_multiplier[segment[i]],
+            params,
+        ):
+            status[i] = CHURNED
+            p.journey[i] = -1
+            p.step_index[i] = -1
+            p.pending_onboarding[i] = False
+            p.left_day[i] = day
+            c_churned += 1
+    # phase 9: the people tally (the float sum is sequential, elsewhere), over the day's end state
+    lt = ltr[lo:hi]
+    sg = segment[lo:hi]
+    c_pro = 0
+    c_cus = 0
+    c_prm = 0
+    c_det = 0
+    for k in range(m):
+        a, cu, pr, de = person_counts(st[k], lt[k])
+        c_pro += a
+        c_cus += cu
+        c_prm += pr
+        c_det += de
+    for g in range(by_segment.shape[0]):
+        n_g = 0
+        for k in range(m):
+            n_g += (sg[k] == g) & (st[k] == CUSTOMER)
+        by_segment[g] = n_g
+    if not complete:  # today's messages are spent
+        pos[:] = 0
+        neg[:] = 0
+    counts[0] = c_pro
+    counts[1] = c_cus
+    counts[2] = c_prm
+    counts[3] = c_det
+    counts[4] = c_marketing
+    counts[5] = c_referral
+    counts[6] = c_attributed
+    counts[7] = c_churned

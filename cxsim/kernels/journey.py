@@ -72,15 +72,18 @@ __all__ = [
     "finish_journey",
     "journey_ends",
     "journey_to_start",
+    "may_start",
     "next_target",
     "periodic_due",
     "periodic_phase",
     "plan_visit",
     "profile_minute",
+    "rate_fires",
     "resolve_chance",
     "service_time",
     "start_journey",
     "touchpoint_arrival",
+    "trigger_draw",
     "visits_today",
     "wow_chance",
 ]
@@ -119,9 +122,31 @@ def journey_to_start(
             continue
         if trigger[j] != TRIGGER_RATE:
             continue
-        if uniform(seed, STREAM_TRIGGER, i, day, j) < weekday_rate(journey_rate[segment, j], day_factor):
+        if rate_fires(seed, i, day, j, journey_rate[segment, j], day_factor):
             return j
     return -1
+
+
+@njit(cache=True, inline="always")
+def rate_fires(seed: int, i: int, day: int, j: int, rate: float, day_factor: float) -> bool:
+    """Rate-triggered journey ``j`` fires for person ``i`` today: its daily draw falls under the
+    segment's ``rate`` times the weekday's ``day_factor`` (:func:`~cxsim.kernels.week.weekday_rate`)."""
+    return trigger_draw(seed, i, day, j) < weekday_rate(rate, day_factor)
+
+
+@njit(cache=True, inline="always")
+def trigger_draw(seed: int, i: int, day: int, j: int) -> float:
+    """Person ``i``'s draw of ``day`` for rate-triggered journey ``j`` (:func:`rate_fires`)."""
+    return uniform(seed, STREAM_TRIGGER, i, day, j)
+
+
+@njit(cache=True, inline="always")
+def may_start(status: int, journey: int, pending_onboarding: bool) -> bool:
+    """Who :func:`journey_to_start` can start today before looking at any journey's trigger: a
+    customer on no journey who is owed their onboarding journey (True), or not (then one of
+    :func:`periodic_due` or :func:`rate_fires` must hold for some journey). Without branches, so
+    that an engine's loop over everyone vectorises."""
+    return (status == CUSTOMER) & (journey < 0) & pending_onboarding
 
 
 @njit(cache=True, inline="always")

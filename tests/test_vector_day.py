@@ -16,7 +16,13 @@ import pytest
 import cxsim
 import cxsim.engines.vector as vector
 from cxsim.engines.vector import VectorModel
-from cxsim.kernels.behaviour import churn_exp_ceiling, churn_hazard, churn_hazard_ceiling, decayed_failures
+from cxsim.kernels.behaviour import (
+    churn_ceiling,
+    churn_exp_ceiling,
+    churn_hazard,
+    churn_hazard_ceiling,
+    decayed_failures,
+)
 from cxsim.kernels.codes import CUSTOMER, PROSPECT, VIA_MARKETING, VIA_REFERRAL
 from cxsim.kernels.params import (
     CHURN_BASE,
@@ -96,9 +102,9 @@ def test_churn_ceiling_is_above_the_hazard(overrides: list[str]) -> None:
     )
     for sat, bond, failures, mult, since, referred in _churn_inputs(np.random.default_rng(7), 20_000):
         h = churn_hazard(sat, bond, decayed_failures(failures, float(since), params), mult, referred, params)
-        assert h <= churn_hazard_ceiling(ceiling, mult, referred, failures, params)
+        assert h <= churn_hazard_ceiling(churn_ceiling(params), mult, referred, failures)
     at_zero = churn_hazard(0.0, 0.0, 2.0, 1e-3, False, params)  # below the cap of 1
-    assert at_zero <= churn_hazard_ceiling(ceiling, 1e-3, False, 2.0, params) <= at_zero * (1 + 1e-11)  # tight
+    assert at_zero <= churn_hazard_ceiling(churn_ceiling(params), 1e-3, False, 2.0) <= at_zero * (1 + 1e-11)  # tight
 
 
 def test_churn_ceiling_gives_up_on_negative_factors() -> None:
@@ -110,36 +116,35 @@ def test_churn_ceiling_gives_up_on_negative_factors() -> None:
     for index in (CHURN_BASE, CHURN_FAIL_WEIGHT):
         bad = params.copy()
         bad[index] = -0.1
-        assert churn_hazard_ceiling(churn_exp_ceiling(bad), 1.0, False, 1.0, bad) == math.inf
+        assert churn_hazard_ceiling(churn_ceiling(bad), 1.0, False, 1.0) == math.inf
 
 
 def test_may_churn_never_hides_a_churn() -> None:
     """The pre-check says no only where the decision is no, and lets through every churn."""
     params = compile_spec(cxsim.load_config(["population.size=100", "behaviour.churn.base_daily=0.02"])).params
-    ceiling = churn_exp_ceiling(params)
+    terms = churn_ceiling(params)
     rng = np.random.default_rng(11)
     churns = skipped = 0
     for i, (sat, bond, failures, mult, since, referred) in enumerate(_churn_inputs(rng, 30_000)):
         day = 400
         via = VIA_REFERRAL if referred else VIA_MARKETING
-        args = (day, CUSTOMER, 0, via, sat, bond, failures, day - since, mult, params)
-        decided = churns_today(7, i, *args)
-        maybe = may_churn(churn_draw(7, i, day), *args, ceiling)
+        args = (day, CUSTOMER, 0, via, sat, bond, failures, day - since, mult)
+        decided = churns_today(7, i, *args, params)
+        maybe = may_churn(churn_draw(7, i, day), *args, terms)
         assert maybe or not decided
         # as the engine calls it: with the highest segment multiplier in place of the person's
-        highest = (*args[:-2], 3.0, params)
-        assert may_churn(churn_draw(7, i, day), *highest, ceiling) or not decided
+        assert may_churn(churn_draw(7, i, day), *args[:-1], 3.0, terms) or not decided
         churns += decided
         skipped += not maybe
     assert churns > 1000 and skipped > 5000  # both sides exercised
     # outside the ceiling's premises the pre-check always lets the hazard decide
     params = compile_spec(cxsim.load_config(["population.size=100"])).params  # ceilings well below 0.99
-    ceiling = churn_exp_ceiling(params)
-    assert may_churn(0.99, 10, CUSTOMER, 0, VIA_MARKETING, -0.01, 0.5, 0.0, 0, 1.0, params, ceiling)
-    assert may_churn(0.99, 10, CUSTOMER, 0, VIA_MARKETING, 0.5, 0.5, 1.0, 11, 1.0, params, ceiling)
-    assert not may_churn(0.99, 10, CUSTOMER, 0, VIA_MARKETING, 0.5, 0.5, 1.0, 5, 1.0, params, ceiling)
-    assert not may_churn(1e-9, 10, CUSTOMER, 10, VIA_MARKETING, 0.0, 0.0, 9.0, 0, 1.0, params, ceiling)  # joined today
-    assert not may_churn(1e-9, 10, PROSPECT, 0, VIA_MARKETING, 0.0, 0.0, 9.0, 0, 1.0, params, ceiling)
+    terms = churn_ceiling(params)
+    assert may_churn(0.99, 10, CUSTOMER, 0, VIA_MARKETING, -0.01, 0.5, 0.0, 0, 1.0, terms)
+    assert may_churn(0.99, 10, CUSTOMER, 0, VIA_MARKETING, 0.5, 0.5, 1.0, 11, 1.0, terms)
+    assert not may_churn(0.99, 10, CUSTOMER, 0, VIA_MARKETING, 0.5, 0.5, 1.0, 5, 1.0, terms)
+    assert not may_churn(1e-9, 10, CUSTOMER, 10, VIA_MARKETING, 0.0, 0.0, 9.0, 0, 1.0, terms)  # joined today
+    assert not may_churn(1e-9, 10, PROSPECT, 0, VIA_MARKETING, 0.0, 0.0, 9.0, 0, 1.0, terms)
 
 
 @pytest.mark.parametrize("case", ["default", "periodic", "weekday_factors"])

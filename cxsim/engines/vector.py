@@ -20,7 +20,7 @@ from numba import njit, prange
 
 from cxsim.counters import DayCounters
 from cxsim.engines.vector_day import EVENING_COUNTS, after_service, evening, gather, morning, n_chunks, tell
-from cxsim.kernels.behaviour import churn_exp_ceiling
+from cxsim.kernels.behaviour import churn_ceiling
 from cxsim.kernels.codes import CUSTOMER, VIA_INITIAL
 from cxsim.kernels.groups import (
     Heard,
@@ -143,7 +143,7 @@ def _init_people(seed: int, customer_share: float, segments: Segments, params: n
 
 
 # -- phase 2: visits (today's visitors come from vector_day.morning) --------------------------
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _plan_visits(
     seed: int,
     day: int,
@@ -182,7 +182,10 @@ def _plan_visits(
     tp_mean = tps.mean
     tp_cv = tps.cv
     shared = rules.shared_context
-    for n in range(v_person.shape[0]):
+    p_switch = rules.p_switch
+    silo_time = rules.silo_time
+    # each visit is planned from its own person's state and keyed draws: in parallel
+    for n in prange(v_person.shape[0]):
         i = v_person[n]
         k = p_step_index[i]
         s = p_segment[i]
@@ -209,8 +212,8 @@ def _plan_visits(
             tp_mean,
             tp_cv,
             shared,
-            rules.p_switch,
-            rules.silo_time,
+            p_switch,
+            silo_time,
         )
         v_tp[n] = tp
         v_step[n] = k
@@ -221,47 +224,47 @@ def _plan_visits(
 
 
 # -- phase 3: service ---------------------------------------------------------------------------
-@njit(cache=True)
-def _serve(v: Visits, tps: Touchpoints, sched_n: np.ndarray, sched_edges: np.ndarray, sched: np.ndarray) -> None:
+@njit(cache=True, parallel=True)
+def _serve(v: Visits, tps: Touchpoints, n_intervals: np.ndarray, starts: np.ndarray, servers: np.ndarray) -> None:
     """One FIFO queue per staffed touchpoint, in (arrival, person) order; self-service waits 0.
-    Today's servers: ``sched_n[tp]`` intervals starting at ``sched_edges[tp]`` with ``sched[tp]``
-    servers (:meth:`~cxsim.kernels.staffing.Staffing.schedule`), or ``servers`` all day if 0."""
-    v_abandoned = v.abandoned
-    v_arrival = v.arrival
-    v_patience = v.patience
-    v_person = v.person
-    v_service = v.service
+    Today's servers: ``n_intervals[tp]`` intervals starting at ``starts[tp]`` with
+    ``servers[tp]`` servers (:meth:`~cxsim.kernels.staffing.Staffing.schedule`), or the
+    touchpoint's ``servers`` all day if 0. The queues are independent (each writes its own
+    visits): in parallel."""
+    staffed = tps.staffed
+    for tp in prange(staffed.shape[0]):
+        if staffed[tp]:
+            _serve_queue(tp, v, tps, n_intervals[tp], starts[tp], servers[tp])
+
+
+@njit(cache=True)
+def _serve_queue(tp: int, v: Visits, tps: Touchpoints, ns: int, edges: np.ndarray, servers: np.ndarray) -> None:
+    """Touchpoint ``tp``'s queue of today (see :func:`_serve`)."""
     v_tp = v.tp
-    v_wait = v.wait
-    nv = v_person.shape[0]
-    for tp in range(tps.staffed.shape[0]):
-        if not tps.staffed[tp]:
-            continue
-        m = 0
-        for n in range(nv):
-            if v_tp[n] == tp:
-                m += 1
-        if m == 0:
-            continue
-        here = np.empty(m, dtype=np.int64)
-        a = np.empty(m)
-        c = 0
-        for n in range(nv):
-            if v_tp[n] == tp:
-                here[c] = n
-                a[c] = v_arrival[n]
-                c += 1
-        here = here[np.argsort(a, kind="mergesort")]  # stable: ties stay in person order
-        ns = sched_n[tp]
-        if ns > 0:
-            waits, abandoned = _shift_waits(
-                v_arrival[here], v_service[here], v_patience[here], sched_edges[tp, :ns], sched[tp, :ns]
-            )
-        else:
-            waits, abandoned = _fifo_waits(v_arrival[here], v_service[here], v_patience[here], tps.servers[tp])
-        for c in range(m):
-            v_wait[here[c]] = waits[c]
-            v_abandoned[here[c]] = abandoned[c]
+    v_arrival = v.arrival
+    nv = v_tp.shape[0]
+    m = 0
+    for n in range(nv):
+        if v_tp[n] == tp:
+            m += 1
+    if m == 0:
+        return
+    here = np.empty(m, dtype=np.int64)
+    a = np.empty(m)
+    c = 0
+    for n in range(nv):
+        if v_tp[n] == tp:
+            here[c] = n
+            a[c] = v_arrival[n]
+            c += 1
+    here = here[np.argsort(a, kind="mergesort")]  # stable: ties stay in person order
+    if ns > 0:
+        waits, abandoned = _shift_waits(v_arrival[here], v.service[here], v.patience[here], edges[:ns], servers[:ns])
+    else:
+        waits, abandoned = _fifo_waits(v_arrival[here], v.service[here], v.patience[here], tps.servers[tp])
+    for c in range(m):
+        v.wait[here[c]] = waits[c]
+        v.abandoned[here[c]] = abandoned[c]
 
 
 class VectorModel:
@@ -305,7 +308,7 @@ class VectorModel:
         self._n_talkers = np.zeros(chunks, dtype=np.int64)
         self._counts = np.zeros((chunks, len(EVENING_COUNTS)), dtype=np.int64)
         self._chunk_segments = np.zeros((chunks, len(spec.segment_names)), dtype=np.int64)
-        self._exp_ceiling = churn_exp_ceiling(spec.params)
+        self._churn_terms = churn_ceiling(spec.params)
 
     @property
     def talk(self) -> np.ndarray:
@@ -375,7 +378,7 @@ class VectorModel:
         # 6. acquisition, 7. attitudes from word of mouth, 8. churn, 9. the people counts (one pass)
         praising = positive_talkers(p.talk) if net.complete else self._no_talkers
         evening(
-            seed, day, p, heard, spec.onboarding_journey, self.market, segments, params, self._exp_ceiling,
+            seed, day, p, heard, spec.onboarding_journey, self.market, segments, params, self._churn_terms,
             net.indptr, net.indices, praising, self._counts, self._chunk_segments,
         )  # fmt: skip
         prospects, customers, promoters, detractors, marketing, referral, attributed, churned = (

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
+from cxsim.kernels.behaviour import ChurnCeiling
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, TRIGGER_PERIODIC, TRIGGER_RATE, VIA_REFERRAL
 from cxsim.kernels.groups import Heard, Journeys, Market, Rules, Segments, Steps, Touchpoints, Visits
 from cxsim.kernels.journey import (
@@ -507,7 +508,7 @@ def evening(
     market: Market,
     segments: Segments,
     params: np.ndarray,
-    exp_ceiling: float,
+    churn_terms: ChurnCeiling,
     indptr: np.ndarray,
     indices: np.ndarray,
     talkers: np.ndarray,
@@ -526,7 +527,7 @@ def evening(
         hi = min(lo + CHUNK, p.status.shape[0])
         _evening_chunk(
             seed, day, lo, hi, p, heard, onboarding, market, segments.churn_multiplier, max_multiplier,
-            params, exp_ceiling, indptr, indices, talkers, counts[c], by_segment[c],
+            params, churn_terms, indptr, indices, talkers, counts[c], by_segment[c],
         )  # fmt: skip
 
 
@@ -543,7 +544,7 @@ def _evening_chunk(
     churn_multiplier: np.ndarray,
     max_multiplier: float,
     params: np.ndarray,
-    exp_ceiling: float,
+    churn_terms: ChurnCeiling,
     indptr: np.ndarray,
     indices: np.ndarray,
     talkers: np.ndarray,
@@ -575,16 +576,19 @@ def _evening_chunk(
     n_neg = np.empty(m, dtype=np.int32)
     for k in range(m):
         n_pos[k], n_neg[k] = heard_messages(k, complete, talkers_pos, talkers_neg, tk, pos, neg)
+    u_adopt = np.empty(m)
+    u_churn = np.empty(m)
+    for k in range(m):
+        u_adopt[k] = adoption_draw(seed, lo + k, day)
+        u_churn[k] = churn_draw(seed, lo + k, day)
     work = np.empty(m, dtype=np.bool_)
     for k in range(m):
-        u_adopt = adoption_draw(seed, lo + k, day)
-        u_churn = churn_draw(seed, lo + k, day)
         s = st[k]
         work[k] = (
             wom_reaches(s, n_pos[k], n_neg[k])
-            | may_adopt(u_adopt, s, n_pos[k], market)
+            | may_adopt(u_adopt[k], s, n_pos[k], market)
             | may_churn(
-                u_churn,
+                u_churn[k],
                 day,
                 s,
                 acq_day[k],
@@ -594,8 +598,7 @@ def _evening_chunk(
                 fails[k],
                 last_fail[k],
                 max_multiplier,
-                params,
-                exp_ceiling,
+                churn_terms,
             )
         )
     status = p.status

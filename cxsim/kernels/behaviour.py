@@ -14,6 +14,7 @@ Exact equations, defaults and references: ``docs/model.md``.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -65,8 +66,10 @@ __all__ = [
     "DETRACTOR",
     "PASSIVE",
     "PROMOTER",
+    "ChurnCeiling",
     "adapt_expectation",
     "ces_score",
+    "churn_ceiling",
     "churn_exp_ceiling",
     "churn_hazard",
     "churn_hazard_ceiling",
@@ -358,20 +361,41 @@ def churn_exp_ceiling(params: np.ndarray) -> float:
     return math.exp(ks * (params[CHURN_REF_SAT] - 0.0) + kb * (params[CHURN_REF_BOND] - 0.0))
 
 
+class ChurnCeiling(NamedTuple):
+    """What :func:`churn_hazard_ceiling` takes of the behaviour parameters, once a run
+    (:func:`churn_ceiling`). Plain numbers: a loop over everyone that reads them needs no load
+    from the parameter array, which the compiler cannot tell apart from the arrays it writes
+    (such a loop does not vectorise)."""
+
+    exp_ceiling: float  # churn_exp_ceiling
+    base: float  # CHURN_BASE
+    fail_weight: float  # CHURN_FAIL_WEIGHT
+    referred_mult: float  # CHURN_REFERRED_MULT
+
+
+def churn_ceiling(params: np.ndarray) -> ChurnCeiling:
+    """The terms of :func:`churn_hazard_ceiling` for the packed behaviour ``params``."""
+    return ChurnCeiling(
+        float(churn_exp_ceiling(params)),
+        float(params[CHURN_BASE]),
+        float(params[CHURN_FAIL_WEIGHT]),
+        float(params[CHURN_REFERRED_MULT]),
+    )
+
+
 @njit(cache=True)
-def churn_hazard_ceiling(
-    exp_ceiling: float, segment_multiplier: float, referred: bool, failures: float, params: np.ndarray
-) -> float:
+def churn_hazard_ceiling(c: ChurnCeiling, segment_multiplier: float, referred: bool, failures: float) -> float:
     """An upper bound of :func:`churn_hazard` for a customer with satisfaction and bond ≥ 0 and
     ``failures`` (undecayed, see :func:`decayed_failures`) without its two ``exp``: the same
-    products in the same order with the attitude factor at its ceiling (``exp_ceiling``, from
+    products in the same order with the attitude factor at its ceiling (``c.exp_ceiling``, from
     :func:`churn_exp_ceiling`) and failures not decayed. Every factor is ≥ 0 and float rounding
     is monotone, so the bound holds bit for bit; a margin of 2⁻⁴⁰ covers any ``exp`` that is not
-    exactly monotone. Infinite if a factor is negative (no bound)."""
-    base, kf, ref = params[CHURN_BASE], params[CHURN_FAIL_WEIGHT], params[CHURN_REFERRED_MULT]
+    exactly monotone. It grows with ``segment_multiplier``, so the highest multiplier of any
+    segment bounds every segment's hazard. Infinite if a factor is negative (no bound)."""
+    base, kf, ref = c.base, c.fail_weight, c.referred_mult
     h = base * segment_multiplier
     h = h * ref if referred else h
-    h *= exp_ceiling
+    h *= c.exp_ceiling
     h *= 1.0 + kf * failures
     negative = (base < 0.0) | (kf < 0.0) | (ref < 0.0) | (segment_multiplier < 0.0) | (failures < 0.0)
     return math.inf if negative else h * (1.0 + 2.0**-40)

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cxsim.kernels.behaviour import churn_hazard, churn_hazard_ceiling, decayed_failures, ltr_answer, ltr_score
+from cxsim.kernels.behaviour import (
+    ChurnCeiling,
+    churn_hazard,
+    churn_hazard_ceiling,
+    decayed_failures,
+    ltr_answer,
+    ltr_score,
+)
 from cxsim.kernels.codes import CUSTOMER, PROSPECT, VIA_REFERRAL
 from cxsim.kernels.groups import Segments
 from cxsim.rng import STREAM_CHURN, STREAM_INIT_ATTITUDE, STREAM_INIT_SEGMENT, STREAM_INIT_STATUS, normal, uniform
@@ -95,17 +102,17 @@ def may_churn(
     failures: float,
     last_failure_day: int,
     churn_multiplier: float,
-    params: np.ndarray,
-    exp_ceiling: float,
+    ceiling_terms: ChurnCeiling,
 ) -> bool:
     """False only where :func:`churns_today` is False, given today's draw ``u``
     (:func:`churn_draw`): the draw is at or above a ceiling of the hazard
-    (:func:`~cxsim.kernels.behaviour.churn_hazard_ceiling`, no ``exp``); True otherwise, and then
+    (:func:`~cxsim.kernels.behaviour.churn_hazard_ceiling` of ``ceiling_terms``, no ``exp``; with
+    ``churn_multiplier`` at least the segment's); True otherwise, and then
     :func:`churns_today` decides. An exact shortcut for an engine (the same draw, the same
     decision), not a rule: most customers' draw is far above their hazard. Outside the ceiling's
     premises (attitudes ≥ 0, the last failure not in the future; always so in a run) it lets the
     hazard decide. Without branches, so that an engine's loop over everyone vectorises."""
     referred = acquired_via == VIA_REFERRAL
-    ceiling = churn_hazard_ceiling(exp_ceiling, churn_multiplier, referred, failures, params)
+    ceiling = churn_hazard_ceiling(ceiling_terms, churn_multiplier, referred, failures)
     premises = (satisfaction >= 0.0) & (bond >= 0.0) & (last_failure_day <= day)
     return (status == CUSTOMER) & (acquired_day < day) & ((u < ceiling) | (not premises))

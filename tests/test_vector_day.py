@@ -62,7 +62,7 @@ def test_lists_and_counts_equal_the_brute_force_scans(monkeypatch: pytest.Monkey
         return who, talkers
 
     def checked_evening(*args: object) -> None:
-        heard = args[3]
+        heard = args[4]  # (runner, seed, day, people, heard, ...)
         n = p.talk.shape[0]
         pos = np.zeros(0 if net.complete else n, dtype=np.int32)
         neg = np.zeros(0 if net.complete else n, dtype=np.int32)

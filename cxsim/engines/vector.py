@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from cxsim.counters import DayCounters
+from cxsim.engines.threads import Runner
 from cxsim.engines.vector_day import EVENING_COUNTS, after_service, evening, gather, morning, n_chunks, tell
 from cxsim.kernels.behaviour import churn_ceiling
 from cxsim.kernels.codes import CUSTOMER, VIA_INITIAL
@@ -143,8 +144,10 @@ def _init_people(seed: int, customer_share: float, segments: Segments, params: n
 
 
 # -- phase 2: visits (today's visitors come from vector_day.morning) --------------------------
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _plan_visits(
+    n0: int,
+    n1: int,
     seed: int,
     day: int,
     wd: int,
@@ -184,8 +187,9 @@ def _plan_visits(
     shared = rules.shared_context
     p_switch = rules.p_switch
     silo_time = rules.silo_time
-    # each visit is planned from its own person's state and keyed draws: in parallel
-    for n in prange(v_person.shape[0]):
+    # visits n0 .. n1 - 1 (Runner blocks): each is planned from its own person's state and keyed
+    # draws, so blocks run in parallel
+    for n in range(n0, n1):
         i = v_person[n]
         k = p_step_index[i]
         s = p_segment[i]
@@ -224,15 +228,17 @@ def _plan_visits(
 
 
 # -- phase 3: service ---------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _serve(v: Visits, tps: Touchpoints, n_intervals: np.ndarray, starts: np.ndarray, servers: np.ndarray) -> None:
     """One FIFO queue per staffed touchpoint, in (arrival, person) order; self-service waits 0.
     Today's servers: ``n_intervals[tp]`` intervals starting at ``starts[tp]`` with
     ``servers[tp]`` servers (:meth:`~cxsim.kernels.staffing.Staffing.schedule`), or the
-    touchpoint's ``servers`` all day if 0. The queues are independent (each writes its own
-    visits): in parallel."""
+    touchpoint's ``servers`` all day if 0.
+
+    NOTE: the queues are independent and could be served in parallel, but one queue carries most
+    visits (at most ~10 % faster at 1M people) and a parallel loop costs ~4 s of compile time."""
     staffed = tps.staffed
-    for tp in prange(staffed.shape[0]):
+    for tp in range(staffed.shape[0]):
         if staffed[tp]:
             _serve_queue(tp, v, tps, n_intervals[tp], starts[tp], servers[tp])
 
@@ -273,7 +279,7 @@ class VectorModel:
     Args:
         spec: the compiled model (see :func:`cxsim.spec.compile_spec`).
         network: the social network; built from ``spec`` when omitted.
-        threads: numba threads for the whole-market phases (default: all of them from
+        threads: threads for the whole-market and per-visit phases (default: numba's thread count from
             ``PARALLEL_MIN_PEOPLE`` people on, one below). Results are identical at any count.
     """
 
@@ -322,15 +328,7 @@ class VectorModel:
 
     def step(self) -> None:
         """Run one day: the nine phases of the model in order."""
-        previous = numba.get_num_threads()
-        numba.set_num_threads(self.threads)
-        try:
-            self._day()
-        finally:
-            numba.set_num_threads(previous)
-
-    def _day(self) -> None:
-        spec, p, net = self.spec, self.people, self.network
+        spec, p, net, run = self.spec, self.people, self.network, Runner(self.threads)
         self.day += 1
         day, seed = self.day, spec.seed
         segments, tps, steps, rules, params = spec.segments, spec.touchpoints, spec.steps, spec.rules, spec.params
@@ -339,20 +337,20 @@ class VectorModel:
         is_open = open_today(tps.open_wd, tps.close_wd, wd)
         # 1. journeys start, 2. who is due, 5. who talks among those making no contact (one pass)
         ev.journeys_started, ev.visits_postponed = morning(
-            seed, day, wd, is_open, p, spec.journeys, segments, tps, steps, self.market,
+            run, seed, day, wd, is_open, p, spec.journeys, segments, tps, steps, self.market,
             self._scratch, self._n_visitors, self._n_talkers,
         )  # fmt: skip
         who, talkers = gather(self._scratch, spec.size, self._n_visitors, self._n_talkers)
         # 2. visits
         visits = new_visits(who.shape[0])._replace(person=who)
-        _plan_visits(seed, day, wd, is_open, p, visits, segments, tps, steps, rules)
+        run.run(_plan_visits, who.shape[0], seed, day, wd, is_open, p, visits, segments, tps, steps, rules)
         # 3. service, with today's servers (the weekday's schedule, or planned to a service level)
         staff = self.staffing
         sched_n, sched_edges, sched = staff.schedule(day)
         _serve(visits, tps, sched_n, sched_edges, sched)
         # 3. resolution, 4. experience and journeys ended, 5. the visitors' talk
         ev.journeys_completed, ev.journeys_failed = after_service(
-            seed, day, p, visits, segments, tps, steps, rules, self.market
+            run, seed, day, p, visits, segments, tps, steps, rules, self.market
         )
         surveyed = new_tally()  # observation only: nothing below reads it
         survey_journeys(
@@ -378,7 +376,7 @@ class VectorModel:
         # 6. acquisition, 7. attitudes from word of mouth, 8. churn, 9. the people counts (one pass)
         praising = positive_talkers(p.talk) if net.complete else self._no_talkers
         evening(
-            seed, day, p, heard, spec.onboarding_journey, self.market, segments, params, self._churn_terms,
+            run, seed, day, p, heard, spec.onboarding_journey, self.market, segments, params, self._churn_terms,
             net.indptr, net.indices, praising, self._counts, self._chunk_segments,
         )  # fmt: skip
         prospects, customers, promoters, detractors, marketing, referral, attributed, churned = (

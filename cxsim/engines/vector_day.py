@@ -29,8 +29,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from cxsim.engines.threads import Runner
 from cxsim.kernels.behaviour import ChurnCeiling
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, TRIGGER_PERIODIC, TRIGGER_RATE, VIA_REFERRAL
 from cxsim.kernels.groups import Heard, Journeys, Market, Rules, Segments, Steps, Touchpoints, Visits
@@ -68,8 +69,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CHUNK", "EVENING_COUNTS", "after_service", "evening", "gather", "morning", "n_chunks", "tell"]
 
-# People per chunk of a whole-market pass: a chunk is one task of the parallel loop and owns its
-# slice of the scratch list. Big enough that the per-chunk bookkeeping vanishes, small enough to
+# People per chunk of a whole-market pass: the threads take contiguous blocks of chunks
+# (cxsim.engines.threads), and a chunk owns its slice of the scratch list. Big enough that the per-chunk bookkeeping vanishes, small enough to
 # balance two threads.
 CHUNK = 1 << 14
 
@@ -95,8 +96,8 @@ EVENING_COUNTS = (
 # one plain assignment each (numba's parfor pass loses writes made through a tuple's field).
 
 
-@njit(cache=True, parallel=True)
 def morning(
+    runner: Runner,
     seed: int,
     day: int,
     wd: int,
@@ -112,33 +113,55 @@ def morning(
     n_talkers: np.ndarray,
 ) -> tuple[int, int]:
     """Phases 1, 2 (who is due) and 5 (who talks, for everyone making no contact today) for each
-    person in turn; chunk ``c`` lists its visitors in ``scratch[lo:lo + n_visitors[c]]`` (person
-    order) and its talkers in ``scratch[hi - n_talkers[c]:hi]``. Returns ``(journeys started,
-    contacts postponed to tomorrow)``."""
-    status = p.status
-    ltr = p.ltr
-    talk = p.talk
-    n = status.shape[0]
-    all_open = is_open.all()
-    day_factor = journeys.weekday_factor[wd]
-    # phase 5: who talks (a visitor's talk is decided again after their contact). A loop of its
-    # own over everyone: without branches, it vectorises (fused into the loop below, it does not).
-    for i in prange(n):
-        talk[i] = talks_today(seed, i, day, status[i], ltr[i], market)
+    person in turn, chunk by chunk on the runner's threads; chunk ``c`` lists its visitors in
+    ``scratch[lo:lo + n_visitors[c]]`` (person order) and its talkers in
+    ``scratch[hi - n_talkers[c]:hi]``. Returns ``(journeys started, contacts postponed to
+    tomorrow)``."""
+    day_factor = float(journeys.weekday_factor[wd])
     # each rate-triggered journey's start probability today at its highest over segments: a
     # draw at or above it cannot start that journey in any segment (weekday_rate is monotone)
-    rate_ceiling = np.empty(journeys.trigger.shape[0])
-    for j in range(rate_ceiling.shape[0]):
-        rate_ceiling[j] = weekday_rate(segments.journey_rate[:, j].max(), day_factor)
-    chunks = n_visitors.shape[0]
-    started = np.zeros(chunks, dtype=np.int64)
-    postponed = np.zeros(chunks, dtype=np.int64)
-    for c in prange(chunks):
+    rate_ceiling = np.array(
+        [weekday_rate(float(r), day_factor) for r in segments.journey_rate.max(axis=0)], dtype=np.float64
+    ).reshape(journeys.trigger.shape[0])
+    done = runner.run(
+        _morning_blocks, n_visitors.shape[0], seed, day, bool(is_open.all()), is_open, day_factor, rate_ceiling,
+        p, journeys, segments, tps, steps, market, scratch, n_visitors, n_talkers,
+    )  # fmt: skip
+    return sum(d[0] for d in done), sum(d[1] for d in done)
+
+
+@njit(cache=True, nogil=True)
+def _morning_blocks(
+    c0: int,
+    c1: int,
+    seed: int,
+    day: int,
+    all_open: bool,
+    is_open: np.ndarray,
+    day_factor: float,
+    rate_ceiling: np.ndarray,
+    p: People,
+    journeys: Journeys,
+    segments: Segments,
+    tps: Touchpoints,
+    steps: Steps,
+    market: Market,
+    scratch: np.ndarray,
+    n_visitors: np.ndarray,
+    n_talkers: np.ndarray,
+) -> tuple[int, int]:
+    """:func:`morning` for chunks ``c0 .. c1 - 1``: returns their ``(started, postponed)``."""
+    n = p.status.shape[0]
+    started = 0
+    postponed = 0
+    for c in range(c0, c1):
         lo = c * CHUNK
         hi = min(lo + CHUNK, n)
+        # phase 5: who talks (a visitor's talk is decided again after their contact)
+        _talk(seed, day, lo, hi, p.status, p.ltr, p.talk, market)
         mark = np.empty(hi - lo, dtype=np.bool_)
         _mark_morning(
-            seed, day, lo, hi, status, p.journey, p.pending_onboarding, p.due_day, talk,
+            seed, day, lo, hi, p.status, p.journey, p.pending_onboarding, p.due_day, p.talk,
             journeys.trigger, journeys.period, rate_ceiling, mark,
         )  # fmt: skip
         nv, nt, c_started, c_postponed = _morning_chunk(
@@ -146,9 +169,9 @@ def morning(
         )
         n_visitors[c] = nv
         n_talkers[c] = nt
-        started[c] = c_started
-        postponed[c] = c_postponed
-    return started.sum(), postponed.sum()
+        started += c_started
+        postponed += c_postponed
+    return started, postponed
 
 
 @njit(cache=True)
@@ -237,6 +260,19 @@ def _morning_chunk(
 
 
 @njit(cache=True)
+def _talk(
+    seed: int, day: int, lo: int, hi: int, status: np.ndarray, ltr: np.ndarray, talk: np.ndarray, market: Market
+) -> None:
+    """Phase 5's talk of people ``lo .. hi - 1`` (:func:`talks_today`), over views indexed from 0:
+    without branches, the loop vectorises (fused into the morning's other loops, it does not)."""
+    st = status[lo:hi]
+    lt = ltr[lo:hi]
+    tk = talk[lo:hi]
+    for k in range(hi - lo):
+        tk[k] = talks_today(seed, lo + k, day, st[k], lt[k], market)
+
+
+@njit(cache=True)
 def _mark_morning(
     seed: int,
     day: int,
@@ -308,8 +344,8 @@ def gather(scratch: np.ndarray, n: int, n_visitors: np.ndarray, n_talkers: np.nd
     return out_v, out_t
 
 
-@njit(cache=True, parallel=True)
 def after_service(
+    runner: Runner,
     seed: int,
     day: int,
     p: People,
@@ -320,9 +356,29 @@ def after_service(
     rules: Rules,
     market: Market,
 ) -> tuple[int, int]:
-    """Each of today's contacts after the queues, per visitor (distinct people): phase 3's
-    resolution and wow, phase 4's experience and journey advance, the journey remembered if it
-    ended, then the visitor's talk (phase 5). Returns ``(journeys completed, given up)``."""
+    """Each of today's contacts after the queues, per visitor (distinct people), in blocks of
+    visits on the runner's threads: phase 3's resolution and wow, phase 4's experience and journey
+    advance, the journey remembered if it ended, then the visitor's talk (phase 5). Returns
+    ``(journeys completed, given up)``."""
+    done = runner.run(_after_service_blocks, v.person.shape[0], seed, day, p, v, segments, tps, steps, rules, market)
+    return sum(d[0] for d in done), sum(d[1] for d in done)
+
+
+@njit(cache=True, nogil=True)
+def _after_service_blocks(
+    n0: int,
+    n1: int,
+    seed: int,
+    day: int,
+    p: People,
+    v: Visits,
+    segments: Segments,
+    tps: Touchpoints,
+    steps: Steps,
+    rules: Rules,
+    market: Market,
+) -> tuple[int, int]:
+    """:func:`after_service` for visits ``n0 .. n1 - 1``: returns their ``(completed, given up)``."""
     v_abandoned = v.abandoned
     v_person = v.person
     v_resolved = v.resolved
@@ -370,7 +426,7 @@ def after_service(
     memory_rule = rules.memory_rule
     completed = 0
     failed = 0
-    for n in prange(v_person.shape[0]):
+    for n in range(n0, n1):
         i = v_person[n]
         tp, k = v_tp[n], v_step[n]
         abandoned = v_abandoned[n]
@@ -498,8 +554,8 @@ def _tell_list(
             counts[2 + side] += tell_neighbours(i, t, indptr, indices, pos, neg)
 
 
-@njit(cache=True, parallel=True)
 def evening(
+    runner: Runner,
     seed: int,
     day: int,
     p: People,
@@ -516,17 +572,46 @@ def evening(
     by_segment: np.ndarray,
 ) -> None:
     """Phases 6 (adoption), 7 (attitudes from WOM), 8 (churn) and 9's people counts, per person in
-    that order. Chunk ``c`` writes its counts into ``counts[c]`` (:data:`EVENING_COUNTS`) and its
-    customers per segment into ``by_segment[c]``. Then every message count is zero again (what
-    today's word of mouth wrote, :func:`tell`: nothing reads it after this phase)."""
+    that order, chunk by chunk on the runner's threads. Chunk ``c`` writes its counts into
+    ``counts[c]`` (:data:`EVENING_COUNTS`) and its customers per segment into ``by_segment[c]``.
+    Then every message count is zero again (what today's word of mouth wrote, :func:`tell`:
+    nothing reads it after this phase)."""
     # NOTE: may_churn's ceiling takes the highest segment multiplier: the hazard grows with it,
     # so the pre-check stays exact without a look-up by segment (which stops vectorisation).
-    max_multiplier = segments.churn_multiplier.max()
-    for c in prange(counts.shape[0]):
+    max_multiplier = float(segments.churn_multiplier.max())
+    runner.run(
+        _evening_blocks, counts.shape[0], seed, day, p, heard, onboarding, market, segments.churn_multiplier,
+        max_multiplier, params, churn_terms, indptr, indices, talkers, counts, by_segment,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _evening_blocks(
+    c0: int,
+    c1: int,
+    seed: int,
+    day: int,
+    p: People,
+    heard: Heard,
+    onboarding: int,
+    market: Market,
+    churn_multiplier: np.ndarray,
+    max_multiplier: float,
+    params: np.ndarray,
+    churn_terms: ChurnCeiling,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    talkers: np.ndarray,
+    counts: np.ndarray,
+    by_segment: np.ndarray,
+) -> None:
+    """:func:`evening` for chunks ``c0 .. c1 - 1``."""
+    n = p.status.shape[0]
+    for c in range(c0, c1):
         lo = c * CHUNK
-        hi = min(lo + CHUNK, p.status.shape[0])
+        hi = min(lo + CHUNK, n)
         _evening_chunk(
-            seed, day, lo, hi, p, heard, onboarding, market, segments.churn_multiplier, max_multiplier,
+            seed, day, lo, hi, p, heard, onboarding, market, churn_multiplier, max_multiplier,
             params, churn_terms, indptr, indices, talkers, counts[c], by_segment[c],
         )  # fmt: skip
 

@@ -70,8 +70,8 @@ if TYPE_CHECKING:
 __all__ = ["CHUNK", "EVENING_COUNTS", "after_service", "evening", "gather", "morning", "n_chunks", "tell"]
 
 # People per chunk of a whole-market pass: the threads take contiguous blocks of chunks
-# (cxsim.engines.threads), and a chunk owns its slice of the scratch list. Big enough that the per-chunk bookkeeping vanishes, small enough to
-# balance two threads.
+# (cxsim.engines.threads), and a chunk owns its slice of the scratch list. Big enough that the
+# per-chunk bookkeeping vanishes, small enough that a chunk's views stay in the cache.
 CHUNK = 1 << 14
 
 

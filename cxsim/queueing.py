@@ -295,6 +295,7 @@ def _shift_waits(
     when the grant is processed), the customer's decision (``request | patience``: served if the
     grant was processed by then), patience running out, service done, a server released (the
     head of the queue is tried once). Constant ``schedule`` gives :func:`fifo_waits` exactly.
+    ``arrivals`` must be in ascending order (:func:`shift_waits` checks it).
     """
     n = arrivals.shape[0]
     nk = schedule.shape[0]
@@ -310,9 +311,13 @@ def _shift_waits(
     for k in range(1, nk):
         size = _push(ht, he, hk, hi, size, edges[k], eid, _EV_CHANGE, k)
         eid += 1
-    for i in range(n):
-        size = _push(ht, he, hk, hi, size, arrivals[i], eid, _EV_ARRIVE, i)
-        eid += 1
+    # Arrival i is event number first_arrival + i. The arrivals come in time order (shift_waits
+    # checks it, the engines sort them), so they are in (time, number) order already: they are
+    # read off their array, merged with the heap's top, instead of being pushed. The same events
+    # in the same order, from a heap that holds only what is in the system instead of everyone.
+    first_arrival = eid
+    eid += n
+    next_arrival = 0
     queue = np.empty(n, dtype=np.int64)  # waiting customers in order; cancelled ones marked
     waiting = np.zeros(n, dtype=np.bool_)
     q_head = 0
@@ -322,9 +327,17 @@ def _shift_waits(
     decided = np.zeros(n, dtype=np.bool_)  # the request | patience condition has fired
     servers = schedule[0]
     users = 0
-    while size > 0:
-        t, kind, i = ht[0], hk[0], hi[0]
-        size = _pop(ht, he, hk, hi, size)
+    while size > 0 or next_arrival < n:
+        if next_arrival < n and (
+            size == 0
+            or arrivals[next_arrival] < ht[0]
+            or (arrivals[next_arrival] == ht[0] and first_arrival + next_arrival < he[0])
+        ):
+            t, kind, i = arrivals[next_arrival], _EV_ARRIVE, next_arrival
+            next_arrival += 1
+        else:
+            t, kind, i = ht[0], hk[0], hi[0]
+            size = _pop(ht, he, hk, hi, size)
         if kind == _EV_CHANGE:
             servers = schedule[i]
             while users < servers:

@@ -116,11 +116,12 @@ def new_people(n: int, segments: int) -> People:
 
 # NOTE: every phase takes its arrays out of the named tuples before its loop, one plain
 # assignment each, and the kernels take arrays and scalars, not named tuples: a named tuple's
-# field read (or passed on) inside a loop costs reference counting on every iteration. In the
-# whole-market (prange) phases it is also a matter of correctness: numba's parfor pass (0.68)
-# silently loses writes made to a named tuple's arrays inside the loop body, and to arrays
-# hoisted by unpacking a tuple of them (`a, b = (p.a, p.b)`); tests/test_pinned.py would catch
-# it. The kernels are inline="always", so the loop body is as tight as if the rule were in it.
+# field read (or passed on) inside a loop costs reference counting on every iteration. In a
+# prange loop (day 0's _init_people; the daily phases run on cxsim.engines.threads) it is also a
+# matter of correctness: numba's parfor pass (0.68) silently loses writes made to a named
+# tuple's arrays inside the loop body, and to arrays hoisted by unpacking a tuple of them
+# (`a, b = (p.a, p.b)`); tests/test_pinned.py would catch it. The kernels are inline="always",
+# so the loop body is as tight as if the rule were in it.
 
 
 # -- day 0 ------------------------------------------------------------------------------------

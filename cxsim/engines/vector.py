@@ -11,12 +11,11 @@ float sum, run in person-index order.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from cxsim.counters import DayCounters
 from cxsim.engines.threads import Runner
@@ -41,7 +40,7 @@ from cxsim.kernels.tallies import satisfaction_sum, tally_contacts
 from cxsim.kernels.voc import new_tally, survey_customers, survey_journeys
 from cxsim.kernels.week import open_today, weekday
 from cxsim.kernels.wom import message_probability, positive_talkers
-from cxsim.kpis import day_kpis
+from cxsim.kpis import day_kpis, history_row
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import _fifo_waits, _shift_waits
 from cxsim.spec import ModelSpec
@@ -116,17 +115,19 @@ def new_people(n: int, segments: int) -> People:
 
 # NOTE: every phase takes its arrays out of the named tuples before its loop, one plain
 # assignment each, and the kernels take arrays and scalars, not named tuples: a named tuple's
-# field read (or passed on) inside a loop costs reference counting on every iteration. In a
-# prange loop (day 0's _init_people; the daily phases run on cxsim.engines.threads) it is also a
-# matter of correctness: numba's parfor pass (0.68) silently loses writes made to a named
-# tuple's arrays inside the loop body, and to arrays hoisted by unpacking a tuple of them
-# (`a, b = (p.a, p.b)`); tests/test_pinned.py would catch it. The kernels are inline="always",
-# so the loop body is as tight as if the rule were in it.
+# field read (or passed on) inside a loop costs reference counting on every iteration. No kernel
+# uses prange any more (it also had a correctness trap: numba's parfor pass, 0.68, silently loses
+# writes made to a named tuple's arrays inside the loop body); they run on
+# cxsim.engines.threads. The rules are inline="always", so the loop body is as tight as if the
+# rule were in it.
 
 
 # -- day 0 ------------------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
-def _init_people(seed: int, customer_share: float, segments: Segments, params: np.ndarray, p: People) -> None:
+@njit(cache=True, nogil=True)
+def _init_people(
+    lo: int, hi: int, seed: int, customer_share: float, segments: Segments, params: np.ndarray, p: People
+) -> None:
+    """Day 0 for people ``lo .. hi - 1`` (a block on :class:`~cxsim.engines.threads.Runner`)."""
     segment = p.segment
     status = p.status
     disposition = p.disposition
@@ -134,7 +135,7 @@ def _init_people(seed: int, customer_share: float, segments: Segments, params: n
     bond = p.bond
     ltr = p.ltr
     expectation = p.expectation
-    for i in prange(status.shape[0]):
+    for i in range(lo, hi):
         s, st, d, sat, b, answer = initial_person(seed, i, customer_share, segments, expectation[i], params)
         segment[i] = s
         status[i] = st
@@ -296,7 +297,9 @@ class VectorModel:
         self.market = spec.market(message_probability(spec.q_wom, spec.size, self.network.mean_degree))
         n = spec.size
         self.people = new_people(n, len(spec.segment_names))
-        _init_people(spec.seed, spec.initial_customer_share, spec.segments, spec.params, self.people)
+        Runner(self.threads).run(
+            _init_people, n, spec.seed, spec.initial_customer_share, spec.segments, spec.params, self.people
+        )
         self.totals = new_totals(len(spec.touchpoint_names), len(spec.step_names))
         self.history: list[dict[str, float]] = []
         self.surveys: list[np.ndarray] = []  # each day's survey tally (cxsim.kernels.voc)
@@ -395,7 +398,7 @@ class VectorModel:
         staff_cost = float(np.sum(staff.server_days(day) * spec.tp_staff_cost))
         record = day_kpis(spec, day, ev, people, self._by_segment, visits.person.shape[0], contacts, staff_cost)
         self.visits = visits
-        self.history.append(dataclasses.asdict(record))
+        self.history.append(history_row(record))
 
     def referral_state(self) -> ReferralState:
         """Who referred whom, and when customers came and left (see :mod:`cxsim.referrals`)."""

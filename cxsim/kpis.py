@@ -72,6 +72,12 @@ DAILY_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DayKpi
 INTEGER_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DayKpis) if f.type in (int, "int"))
 
 
+def history_row(record: DayKpis) -> dict[str, float]:
+    """``record`` as the engines' history row, column by column: what ``dataclasses.asdict`` gives
+    for these scalar fields, without its recursive deep copy (a cost paid every simulated day)."""
+    return {name: getattr(record, name) for name in DAILY_COLUMNS}
+
+
 def staff_cost_per_day(spec: ModelSpec, day: int) -> float:
     """Cost of all staffed servers on ``day``: the server-minutes on duty that weekday (a
     schedule's, cut to the day's hours; none on a closed day) in whole default opening days

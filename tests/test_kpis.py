@@ -27,3 +27,22 @@ def test_daily_table_types_follow_the_record(small_result: cxsim.SimulationResul
     for col in DAILY_COLUMNS:
         expected = np.int64 if col in INTEGER_COLUMNS else np.float64
         assert d[col].dtype == expected, col
+
+
+def test_history_row_is_asdict_of_the_day() -> None:
+    """The engines' history row equals ``dataclasses.asdict`` of the day's record, value for value
+    and type for type (both engines, a few days of the default bank)."""
+    from cxsim.engines.agent import AgentModel
+    from cxsim.engines.vector import VectorModel
+    from cxsim.kpis import history_row
+    from cxsim.spec import compile_spec
+
+    spec = compile_spec(cxsim.load_config(["population.size=300", "simulation.days=3"]))
+    for model in (VectorModel(spec=spec), AgentModel(spec=spec)):
+        model.step()
+        model.step()
+        row = model.history[-1]
+        record = DayKpis(**row)
+        assert history_row(record) == dataclasses.asdict(record) == row
+        assert [type(v) for v in history_row(record).values()] == [type(v) for v in dataclasses.asdict(record).values()]
+        assert list(row) == list(DAILY_COLUMNS)

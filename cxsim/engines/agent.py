@@ -11,7 +11,6 @@ order in which agents are visited (each phase shuffles them to prove it).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import mesa
@@ -26,7 +25,7 @@ from cxsim.kernels.behaviour import nps_class
 from cxsim.kernels.codes import CHURNED, CUSTOMER, NEXT_GIVE_UP, PROSPECT, VIA_INITIAL, VIA_REFERRAL
 from cxsim.kernels.groups import ReferralState, Visits, new_totals, new_visits
 from cxsim.kernels.staffing import Staffing
-from cxsim.kpis import day_kpis
+from cxsim.kpis import day_kpis, history_row
 from cxsim.network import SocialNetwork, build_network
 from cxsim.queueing import add_simpy_queue, add_simpy_shift_queue
 from cxsim.spec import ModelSpec, compile_spec
@@ -536,7 +535,7 @@ class AgentModel(mesa.Model):
         self.staffing.record(self.day, visits.tp, visits.arrival, visits.wait, visits.abandoned, visits.service)
         staff_cost = float(np.sum(self.staffing.server_days(self.day) * spec.tp_staff_cost))
         record = day_kpis(spec, self.day, self.today, counts, by_segment, len(self._visitors), contacts, staff_cost)
-        self.history.append(dataclasses.asdict(record))
+        self.history.append(history_row(record))
 
     def referral_state(self) -> ReferralState:
         """Who referred whom, and when customers came and left (see :mod:`cxsim.referrals`)."""

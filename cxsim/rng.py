@@ -41,10 +41,12 @@ __all__ = [
     "STREAM_WOW",
     "exponential",
     "key_bits",
+    "key_prefix",
     "lognormal",
     "normal",
     "uniform",
     "uniform_array",
+    "uniform_from",
 ]
 
 # Named streams: one per purpose. Never reuse a number for a different purpose.
@@ -110,6 +112,23 @@ def _to_unit(h: np.uint64) -> float:
     # [2**-53, 1 - 2**-53], strictly inside (0, 1), so log() is always finite.
     # NOTE: with 53 bits, (2**53 - 1) + 0.5 rounds up to 2**53 and the draw would be 1.0.
     return (float(h >> _S12) + 0.5) * _TWO_M52
+
+
+@njit(cache=True, inline="always")
+def key_prefix(seed: int, stream: int) -> np.uint64:
+    """The part of :func:`key_bits` that depends on ``seed`` and ``stream`` only: an engine's loop
+    over people computes it once, then :func:`uniform_from` gives each person's draw."""
+    h = _mix(np.uint64(seed) + _GOLDEN)
+    return _mix(h ^ (np.uint64(stream) + _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def uniform_from(prefix: np.uint64, entity: int, day: int, k: int) -> float:
+    """``uniform(seed, stream, entity, day, k)`` bit for bit, given ``key_prefix(seed, stream)``."""
+    h = _mix(prefix ^ (np.uint64(entity) + _GOLDEN))
+    h = _mix(h ^ (np.uint64(day) + _GOLDEN))
+    h = _mix(h ^ (np.uint64(k) + _GOLDEN))
+    return _to_unit(h)
 
 
 @njit("float64(int64, int64, int64, int64, int64)", cache=True)

@@ -23,10 +23,12 @@ from cxsim.rng import (
     _to_unit,
     exponential,
     key_bits,
+    key_prefix,
     lognormal,
     normal,
     uniform,
     uniform_array,
+    uniform_from,
 )
 
 N = 10**6  # draws (or pairs) per statistical test
@@ -277,6 +279,24 @@ def test_uniform_array_matches_scalar_uniform() -> None:
     ents = np.array([0, 1, 2, 999, 10**9, 2**40], dtype=np.int64)
     arr = uniform_array(SEED, STREAM_CHOICE, ents, 5, 1)
     assert [float(v) for v in arr] == [uniform(SEED, STREAM_CHOICE, int(e), 5, 1) for e in ents]
+
+
+@numba.njit
+def _from_prefix(seed: int, stream: int, ents: np.ndarray, day: int, k: int) -> np.ndarray:
+    out = np.empty(ents.shape[0])
+    pre = key_prefix(seed, stream)
+    for e in range(ents.shape[0]):
+        out[e] = uniform_from(pre, ents[e], day, k)
+    return out
+
+
+def test_uniform_from_prefix_is_uniform_bit_for_bit() -> None:
+    """uniform_from(key_prefix(seed, stream), e, d, k) is uniform(seed, stream, e, d, k), also at
+    extreme keys (the engines' hoisted draws rely on it)."""
+    ents = np.array([0, 1, 2, 999, 10**9, 2**40, 2**62], dtype=np.int64)
+    for seed, stream, day, k in [(SEED, STREAM_CHOICE, 5, 1), (0, 0, 0, 0), (2**62, STREAM_TRIGGER, 10**6, 7)]:
+        got = _from_prefix(seed, stream, ents, day, k)
+        assert [float(v) for v in got] == [uniform(seed, stream, int(e), day, k) for e in ents]
 
 
 def test_compiled_loop_matches_python_calls() -> None:

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from numba import njit
 
 import cxsim
 import cxsim.engines.vector as vector
@@ -23,7 +24,7 @@ from cxsim.kernels.behaviour import (
     churn_hazard_ceiling,
     decayed_failures,
 )
-from cxsim.kernels.codes import CUSTOMER, PROSPECT, VIA_MARKETING, VIA_REFERRAL
+from cxsim.kernels.codes import CHURNED, CUSTOMER, PROSPECT, VIA_MARKETING, VIA_REFERRAL
 from cxsim.kernels.params import (
     CHURN_BASE,
     CHURN_BOND_SENS,
@@ -32,8 +33,8 @@ from cxsim.kernels.params import (
     CHURN_REF_SAT,
     CHURN_SAT_SENS,
 )
-from cxsim.kernels.population import churn_draw, churns_today, may_churn
-from cxsim.kernels.wom import deliver_wom
+from cxsim.kernels.population import churn_draw, churns_today, evening_draw, evening_prefixes, may_churn
+from cxsim.kernels.wom import adoption_draw, deliver_wom
 from cxsim.spec import compile_spec
 from tests.test_equivalence import CASES
 
@@ -117,6 +118,26 @@ def test_churn_ceiling_gives_up_on_negative_factors() -> None:
         bad = params.copy()
         bad[index] = -0.1
         assert churn_hazard_ceiling(churn_ceiling(bad), 1.0, False, 1.0) == math.inf
+
+
+@njit
+def _evening_draws(seed: int, day: int, status: np.ndarray) -> np.ndarray:
+    out = np.empty(status.shape[0])
+    prefixes = evening_prefixes(seed)
+    for i in range(status.shape[0]):
+        out[i] = evening_draw(prefixes, i, day, status[i])
+    return out
+
+
+def test_evening_draw_is_the_adoption_or_the_churn_draw() -> None:
+    """The evening's one draw per person is a prospect's adoption draw and anyone else's churn
+    draw, bit for bit (the pre-checks and the rules then decide on the same numbers)."""
+    status = np.array([PROSPECT, CUSTOMER, CHURNED] * 200, dtype=np.int8)
+    for seed, day in [(7, 1), (1000, 365), (2**40, 1914)]:
+        got = _evening_draws(seed, day, status)
+        draw = {PROSPECT: adoption_draw, CUSTOMER: churn_draw, CHURNED: churn_draw}
+        want = [draw[int(s)](seed, i, day) for i, s in enumerate(status)]
+        assert [float(v) for v in got] == want
 
 
 def test_may_churn_never_hides_a_churn() -> None:

@@ -49,11 +49,10 @@ from cxsim.kernels.journey import (
     trigger_draw,
     visits_today,
 )
-from cxsim.kernels.population import churn_draw, churns_today, may_churn
+from cxsim.kernels.population import churns_today, evening_draw, evening_prefixes, may_churn
 from cxsim.kernels.tallies import person_counts
 from cxsim.kernels.week import contact_day, weekday_rate
 from cxsim.kernels.wom import (
-    adoption_draw,
     consider_adoption,
     hear_wom,
     heard_messages,
@@ -661,19 +660,18 @@ def _evening_chunk(
     n_neg = np.empty(m, dtype=np.int32)
     for k in range(m):
         n_pos[k], n_neg[k] = heard_messages(k, complete, talkers_pos, talkers_neg, tk, pos, neg)
-    u_adopt = np.empty(m)
-    u_churn = np.empty(m)
+    u = np.empty(m)  # a prospect's adoption draw, a customer's churn draw
+    prefixes = evening_prefixes(seed)
     for k in range(m):
-        u_adopt[k] = adoption_draw(seed, lo + k, day)
-        u_churn[k] = churn_draw(seed, lo + k, day)
+        u[k] = evening_draw(prefixes, lo + k, day, st[k])
     work = np.empty(m, dtype=np.bool_)
     for k in range(m):
         s = st[k]
         work[k] = (
             wom_reaches(s, n_pos[k], n_neg[k])
-            | may_adopt(u_adopt[k], s, n_pos[k], market)
+            | may_adopt(u[k], s, n_pos[k], market)
             | may_churn(
-                u_churn[k],
+                u[k],
                 day,
                 s,
                 acq_day[k],
@@ -729,20 +727,13 @@ def _evening_chunk(
             b, answer = hear_wom(st_i, np_i, nn_i, satisfaction[i], bond[i], ltr[i], p.expectation[i], market, params)
             bond[i] = b
             ltr[i] = answer
-        # phase 8: churn
-        if st_i == CUSTOMER and churns_today(
-            seed,
-            i,
-            day,
-            st_i,
-            acquired_day[i],
-            acquired_via[i],
-            satisfaction[i],
-            bond[i],
-            p.failures[i],
-            p.last_failure_day[i],
-            churn_multiplier[segment[i]],
-            params,
+        # phase 8: churn. NOTE: the pre-check again, with the bond WOM left (most of these people
+        # are here for WOM only). A customer who adopted today fails it whatever u[k] (their
+        # adoption draw): nobody leaves on the day they joined.
+        a_day, a_via, f_i, lf_i = acquired_day[i], acquired_via[i], p.failures[i], p.last_failure_day[i]
+        may = may_churn(u[k], day, st_i, a_day, a_via, satisfaction[i], bond[i], f_i, lf_i, max_multiplier, churn_terms)
+        if may and churns_today(
+            seed, i, day, st_i, a_day, a_via, satisfaction[i], bond[i], f_i, lf_i, churn_multiplier[segment[i]], params
         ):
             status[i] = CHURNED
             p.journey[i] = -1

@@ -20,9 +20,19 @@ from cxsim.kernels.behaviour import (
 )
 from cxsim.kernels.codes import CUSTOMER, PROSPECT, VIA_REFERRAL
 from cxsim.kernels.groups import Segments
-from cxsim.rng import STREAM_CHURN, STREAM_INIT_ATTITUDE, STREAM_INIT_SEGMENT, STREAM_INIT_STATUS, normal, uniform
+from cxsim.rng import (
+    STREAM_ADOPTION,
+    STREAM_CHURN,
+    STREAM_INIT_ATTITUDE,
+    STREAM_INIT_SEGMENT,
+    STREAM_INIT_STATUS,
+    key_prefix,
+    normal,
+    uniform,
+    uniform_from,
+)
 
-__all__ = ["churn_draw", "churns_today", "initial_person", "may_churn", "unit"]
+__all__ = ["churn_draw", "churns_today", "evening_draw", "evening_prefixes", "initial_person", "may_churn", "unit"]
 
 
 @njit(cache=True, inline="always")
@@ -88,6 +98,23 @@ def churns_today(
 def churn_draw(seed: int, i: int, day: int) -> float:
     """Customer ``i``'s churn draw of ``day``: they leave when it falls under their hazard."""
     return uniform(seed, STREAM_CHURN, i, day, 0)
+
+
+@njit(cache=True, inline="always")
+def evening_prefixes(seed: int) -> tuple[np.uint64, np.uint64]:
+    """The key prefixes of :func:`evening_draw`: the adoption stream's, then the churn stream's."""
+    return key_prefix(seed, STREAM_ADOPTION), key_prefix(seed, STREAM_CHURN)
+
+
+@njit(cache=True, inline="always")
+def evening_draw(prefixes: tuple[np.uint64, np.uint64], i: int, day: int, status: int) -> float:
+    """The one draw of person ``i``'s day that can decide an adoption or a churn: a prospect's
+    :func:`~cxsim.kernels.wom.adoption_draw`, anyone else's :func:`churn_draw` (the same
+    numbers; ``prefixes`` from :func:`evening_prefixes`). An engine that pre-checks everyone
+    (:func:`~cxsim.kernels.wom.may_adopt`, :func:`may_churn`) needs only this one: a prospect
+    cannot churn and a customer cannot adopt. Without branches, so that the loop vectorises."""
+    pre = prefixes[0] if status == PROSPECT else prefixes[1]
+    return uniform_from(pre, i, day, 0)
 
 
 @njit(cache=True, inline="always")

@@ -3,13 +3,21 @@ depend on how many threads run them."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import threading
+from concurrent.futures import thread as futures_thread
+
 import numpy as np
 import pytest
 
 import cxsim
+from cxsim.engines import threads as engine_threads
 from cxsim.engines.threads import Runner, blocks
 from cxsim.engines.vector import VectorModel
 from cxsim.engines.vector_day import CHUNK
+from cxsim.interrupts import Interrupted, stop_on_signals
 from cxsim.spec import compile_spec
 
 
@@ -29,6 +37,33 @@ def test_runner_returns_each_blocks_result_in_order() -> None:
     assert out == [(0, 4), (4, 7), (7, 10)]
     assert sorted(seen) == [(0, 4, "x"), (4, 7, "x"), (7, 10, "x")]
     assert Runner(1).run(lambda lo, hi: hi - lo, 10) == [10]
+
+
+def _block_sum(lo: int, hi: int) -> int:
+    return sum(range(lo, hi))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signal masks")
+def test_a_stop_signal_while_the_pool_starts_leaves_no_orphan_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM arriving just after the pool started a thread, before it registered that thread for
+    its shutdown at exit: the stop is raised only once the thread is registered (else the
+    interpreter waits for it forever at exit, as a CI run once did after "interrupted by
+    SIGTERM"), and the run's blocks were still all submitted."""
+    monkeypatch.setattr(engine_threads, "_POOLS", {})  # a fresh pool, started inside the test
+    start = threading.Thread.start
+
+    def start_then_stop(self: threading.Thread) -> None:
+        start(self)
+        if self.name.startswith("cxsim-vector"):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_stop)
+    with pytest.raises(Interrupted), stop_on_signals():
+        Runner(3).run(_block_sum, 9)
+    pool = engine_threads._POOLS[3]
+    workers = [t for t in threading.enumerate() if t.name.startswith("cxsim-vector")]
+    assert workers and all(t in futures_thread._threads_queues for t in workers)
+    pool.shutdown(wait=True)
 
 
 def test_one_and_two_threads_give_the_same_market() -> None:

@@ -18,14 +18,36 @@ the results do not depend on the number of threads nor on how the items are spli
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["Runner", "blocks"]
 
 # one pool per thread count, shared by every model in the process (a model stays picklable)
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+_HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "pthread_sigmask") else ()
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Within the block, SIGINT, SIGTERM and SIGHUP wait (they are delivered, and raise, right
+    after it). ``ThreadPoolExecutor.submit`` starts a pool thread and only then registers it for
+    the pool's shutdown at exit; a stop signal raising in between (:mod:`cxsim.interrupts`) left
+    a thread nobody wakes, and the interpreter hung at exit after "interrupted by SIGTERM". The
+    pool's threads start with these signals blocked too: they are the main thread's to handle."""
+    if not _HELD:
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def blocks(n_items: int, threads: int) -> list[tuple[int, int]]:
@@ -57,6 +79,7 @@ class Runner:
         pool = _POOLS.get(self.threads)
         if pool is None:
             pool = _POOLS[self.threads] = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="cxsim-vector")
-        futures = [pool.submit(kernel, lo, hi, *args) for lo, hi in parts[1:]]
+        with _signals_held():
+            futures = [pool.submit(kernel, lo, hi, *args) for lo, hi in parts[1:]]
         first = kernel(parts[0][0], parts[0][1], *args)
         return [first, *(f.result() for f in futures)]

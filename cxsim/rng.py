@@ -89,6 +89,24 @@ def _mix(z: np.uint64) -> np.uint64:
     return z ^ (z >> _S31)
 
 
+@njit(cache=True, inline="always")
+def key_prefix(seed: int, stream: int) -> np.uint64:
+    """The part of :func:`key_bits` that depends on ``seed`` and ``stream`` only: an engine's loop
+    over people computes it once, then :func:`uniform_from` gives each person's draw."""
+    # NOTE: every operand is cast to uint64 explicitly; mixing int64 and uint64 in numba
+    # silently promotes to float64.
+    h = _mix(np.uint64(seed) + _GOLDEN)
+    return _mix(h ^ (np.uint64(stream) + _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def _key_tail(prefix: np.uint64, entity: int, day: int, k: int) -> np.uint64:
+    # The rest of the chain after key_prefix: entity, day, k absorbed in turn.
+    h = _mix(prefix ^ (np.uint64(entity) + _GOLDEN))
+    h = _mix(h ^ (np.uint64(day) + _GOLDEN))
+    return _mix(h ^ (np.uint64(k) + _GOLDEN))
+
+
 @njit("uint64(int64, int64, int64, int64, int64)", cache=True)
 def key_bits(seed: int, stream: int, entity: int, day: int, k: int) -> np.uint64:
     """64 random bits for one key.
@@ -96,14 +114,7 @@ def key_bits(seed: int, stream: int, entity: int, day: int, k: int) -> np.uint64
     Each key component is absorbed in turn (add a Weyl constant, mix), so neighbouring keys
     (entity i and i+1, day d and d+1, ...) give unrelated bits.
     """
-    # NOTE: every operand is cast to uint64 explicitly; mixing int64 and uint64 in numba
-    # silently promotes to float64.
-    h = _mix(np.uint64(seed) + _GOLDEN)
-    h = _mix(h ^ (np.uint64(stream) + _GOLDEN))
-    h = _mix(h ^ (np.uint64(entity) + _GOLDEN))
-    h = _mix(h ^ (np.uint64(day) + _GOLDEN))
-    h = _mix(h ^ (np.uint64(k) + _GOLDEN))
-    return h
+    return _key_tail(key_prefix(seed, stream), entity, day, k)
 
 
 @njit(cache=True, inline="always")
@@ -115,20 +126,9 @@ def _to_unit(h: np.uint64) -> float:
 
 
 @njit(cache=True, inline="always")
-def key_prefix(seed: int, stream: int) -> np.uint64:
-    """The part of :func:`key_bits` that depends on ``seed`` and ``stream`` only: an engine's loop
-    over people computes it once, then :func:`uniform_from` gives each person's draw."""
-    h = _mix(np.uint64(seed) + _GOLDEN)
-    return _mix(h ^ (np.uint64(stream) + _GOLDEN))
-
-
-@njit(cache=True, inline="always")
 def uniform_from(prefix: np.uint64, entity: int, day: int, k: int) -> float:
     """``uniform(seed, stream, entity, day, k)`` bit for bit, given ``key_prefix(seed, stream)``."""
-    h = _mix(prefix ^ (np.uint64(entity) + _GOLDEN))
-    h = _mix(h ^ (np.uint64(day) + _GOLDEN))
-    h = _mix(h ^ (np.uint64(k) + _GOLDEN))
-    return _to_unit(h)
+    return _to_unit(_key_tail(prefix, entity, day, k))
 
 
 @njit("float64(int64, int64, int64, int64, int64)", cache=True)

@@ -213,6 +213,9 @@ def _plan_cycle(
     return plan
 
 
+_NO_PLAN = (0, np.zeros((0, 0), dtype=np.int64))  # no cycle planned yet
+
+
 class Staffing:
     """Today's servers of every staffed touchpoint, and the run's interval counts.
 
@@ -255,6 +258,17 @@ class Staffing:
                 self._lengths[t, wd, :k_n] = np.diff(clipped)
                 if self.staffed[t] and t not in self.rules:
                     self._fixed[t, wd] = self._fixed_day(t, wd)
+        # A planned touchpoint's intervals inside each weekday's hours, their starts and lengths:
+        # only the servers of those intervals change from day to day.
+        self._ruled: dict[tuple[int, int], tuple[int, np.ndarray, np.ndarray, np.ndarray]] = {}
+        for t in self.rules:
+            k_n = int(self.int_n[t])
+            for wd in range(DAYS_PER_WEEK):
+                lengths = self._lengths[t, wd, :k_n]
+                inside = lengths > 0
+                edges = np.maximum(self.int_edges[t, :k_n], s.tp_open_wd[t, wd])[inside]
+                self._ruled[t, wd] = (int(inside.sum()), inside, edges, lengths)
+        self._open = self._hours > 0
         self.day = 0
 
     @property
@@ -288,7 +302,6 @@ class Staffing:
             if not self.staffed[t]:
                 continue
             k_n = int(self.int_n[t])
-            grid = self.int_edges[t, : k_n + 1]
             rule = self.rules.get(t)
             if rule is None:  # fixed: the weekday's schedule, or `servers` all day
                 n, edges, sched, server_min, servers = self._fixed[t, wd]
@@ -298,7 +311,7 @@ class Staffing:
                 self.server_min[day, t] = server_min
                 self.servers[day, t, :k_n] = servers
                 continue
-            start, plan = self._plans.get(t, (0, np.zeros((0, 0), dtype=np.int64)))
+            start, plan = self._plans.get(t, _NO_PLAN)
             if not start <= day < start + plan.shape[0]:
                 start = day - (day - 1) % rule.cycle_days  # the planning point of day's cycle
                 lengths = np.array([self.lengths(t, start + o) for o in range(rule.cycle_days)])
@@ -307,21 +320,18 @@ class Staffing:
                 plan = plan_cycle(rule, lengths, share, arrivals, start, self.customers0)
                 self._plans[t] = (start, plan)
             today = plan[day - start]
-            lengths = self.lengths(t, day)
-            inside = lengths > 0
-            n = int(inside.sum())
+            n, inside, edges, lengths = self._ruled[t, wd]
             self._n[t] = n
-            self._edges[t, :n] = np.maximum(grid[:-1], s.tp_open_wd[t, wd])[inside]
+            self._edges[t, :n] = edges
             self._sched[t, :n] = today[inside]
-            self.servers[day, t, :k_n] = np.where(inside, today, 0)
-            self.server_min[day, t] = float(np.sum(today * lengths))
+            self.servers[day, t, :k_n] = today * inside
+            self.server_min[day, t] = float((today * lengths).sum())
         return self._n, self._edges, self._sched
 
     def server_days(self, day: int) -> np.ndarray:
         """Server time on duty on ``day`` per touchpoint, in opening days of the touchpoint's
         default hours (x ``staff_cost_per_server_day`` = the day's staff cost)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self._hours > 0, self.server_min[day] / self._hours, 0.0)
+        return np.divide(self.server_min[day], self._hours, out=np.zeros(self.n_tp), where=self._open)
 
     def record(
         self,

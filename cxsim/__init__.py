@@ -10,10 +10,13 @@ payback, drivers). Money definitions: ``cxsim.money``; equations: ``docs/model.m
 
 from __future__ import annotations
 
-from cxsim.compare import ComparisonResult, compare
-from cxsim.config import ConfigError, load_config, validate
-from cxsim.result import SimulationResult
-from cxsim.simulation import simulate
+from cxsim.interrupts import stop_while_importing
+
+with stop_while_importing():  # the command's first seconds: Ctrl-C ends it with one line
+    from cxsim.compare import ComparisonResult, compare
+    from cxsim.config import ConfigError, load_config, validate
+    from cxsim.result import SimulationResult
+    from cxsim.simulation import simulate
 
 __all__ = [
     "ComparisonResult",

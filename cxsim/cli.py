@@ -21,28 +21,30 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hydra._internal.utils import _run_hydra, get_args_parser
-from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
-from hydra.types import RunMode
-from omegaconf import DictConfig
+from cxsim.interrupts import Interrupted, as_interrupted, ignore_signals, stop_on_signals, stop_while_importing
 
-from cxsim.config.loading import (
-    compose_config,
-    config_dir,
-    new_entries,
-    register_schema,
-    search_dirs,
-    searchpath_override,
-)
-from cxsim.config.validation import ConfigError
-from cxsim.designs import design_configs, ignored_keys
-from cxsim.interrupts import Interrupted, as_interrupted, ignore_signals, stop_on_signals
-from cxsim.runfolder import RunFolder, run_dir_of, shown_dir
-from cxsim.runfolder import plan as plan_folder
-from cxsim.sweeps.job import sweep_job
-from cxsim.sweeps.plan import plan_jobs
+with stop_while_importing():  # Ctrl-C while the command starts: one line, not a traceback
+    from hydra._internal.utils import _run_hydra, get_args_parser
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from hydra.types import RunMode
+    from omegaconf import DictConfig
+
+    from cxsim.config.loading import (
+        compose_config,
+        config_dir,
+        new_entries,
+        register_schema,
+        search_dirs,
+        searchpath_override,
+    )
+    from cxsim.config.validation import ConfigError
+    from cxsim.designs import design_configs, ignored_keys
+    from cxsim.runfolder import RunFolder, run_dir_of, shown_dir
+    from cxsim.runfolder import plan as plan_folder
+    from cxsim.sweeps.job import sweep_job
+    from cxsim.sweeps.plan import plan_jobs
 
 __all__ = ["design_configs", "main", "print_comparison", "print_summary", "run_job"]
 

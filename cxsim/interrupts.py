@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["Interrupted", "as_interrupted", "ignore_signals", "stop_on_signals"]
+__all__ = ["Interrupted", "as_interrupted", "ignore_signals", "stop_on_signals", "stop_while_importing"]
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -112,3 +113,38 @@ def ignore_signals() -> Iterator[None]:
         yield
     finally:
         _restore(previous)
+
+
+def _started_as_command() -> bool:
+    """True in the ``cxsim`` console script and in ``python -m cxsim.cli``."""
+    argv = list(getattr(sys, "orig_argv", ()))
+    if "-m" in argv:
+        at = argv.index("-m")
+        return argv[at + 1 : at + 2] == ["cxsim.cli"]
+    return os.path.basename(sys.argv[0]) in ("cxsim", "cxsim.exe") if sys.argv else False
+
+
+@contextmanager
+def stop_while_importing() -> Iterator[None]:
+    """The ``cxsim`` command's imports (several seconds: numba, pandas, Hydra) under the command's
+    signal rules: Ctrl-C, SIGTERM or SIGHUP meanwhile end it with one line and 128 + the signal,
+    not a traceback from inside some library. Imported as a library, cxsim leaves signals alone
+    (Ctrl-C raises ``KeyboardInterrupt`` as usual)."""
+    if not _started_as_command():
+        yield
+        return
+    # The handlers stay in place after the imports: the command's main() takes over from them.
+    # Restoring the defaults in between would let a signal that arrives then (or one numba's
+    # import deferred, see _raise) kill the process without a word.
+    if threading.current_thread() is threading.main_thread():
+        for s in _SIGNALS:
+            if signal.getsignal(s) != signal.SIG_IGN:
+                signal.signal(s, _raise)
+    try:
+        yield
+    except BaseException as exc:
+        stop = as_interrupted(exc)
+        if stop is None:
+            raise
+        print(f"cxsim: interrupted by {stop.name}", file=sys.stderr)
+        raise SystemExit(stop.exit_code) from None

@@ -88,6 +88,55 @@ def test_sweeps_are_not_overwritten(tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
+def _console_script() -> list[str]:
+    """The ``cxsim`` script pip installed next to this interpreter (``python -m cxsim.cli`` if none)."""
+    script = Path(sys.executable).with_name("cxsim")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cxsim.cli"]
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"])
+def test_a_signal_while_the_command_starts_is_one_line(tmp_path: Path, how: str, signum: int) -> None:
+    """The command spends its first seconds importing numba, pandas and Hydra; a signal then used
+    to end it with a traceback from inside some library (SIGINT) or without a word (SIGTERM)."""
+    command = _console_script() if how == "script" else [sys.executable, "-m", "cxsim.cli"]
+    proc = subprocess.Popen(
+        [*command, *RUN, "hydra.run.dir=out"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_signals,
+    )
+    time.sleep(1.0)  # interpreter up, imports (>= 2.5 s on the project's machines) under way
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signum, err
+    assert "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    assert line.startswith(f"cxsim: interrupted by {name}")
+    assert not (tmp_path / "out").exists()
+
+
+def test_importing_cxsim_leaves_the_signals_alone() -> None:
+    """As a library, cxsim keeps Python's own Ctrl-C (``KeyboardInterrupt``) and the defaults."""
+    code = (
+        "import signal, cxsim, cxsim.cli\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler,"
+        " signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        preexec_fn=_default_signals,
+    )
+    assert out.stdout.split() == ["True", "True"]
+
+
 @pytest.mark.slow
 def test_sigterm_stops_a_run_cleanly(tmp_path: Path) -> None:
     """SIGTERM mid-run: one line, exit 143, and a folder with no results that says why."""

@@ -22,9 +22,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["Interrupted", "as_interrupted", "ignore_signals", "stop_on_signals", "stop_while_importing"]
+__all__ = ["STOP_SIGNALS", "Interrupted", "as_interrupted", "ignore_signals", "stop_on_signals", "stop_while_importing"]
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # what ends a command cleanly
 
 
 class Interrupted(BaseException):
@@ -87,14 +87,21 @@ def stop_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.getsignal(s) for s in _SIGNALS}
-    for s, handler in previous.items():
-        if handler != signal.SIG_IGN:
-            signal.signal(s, _raise)
+    previous = _raise_on_stop_signals()
     try:
         yield
     finally:
         _restore(previous)
+
+
+def _raise_on_stop_signals() -> Mapping[signal.Signals, object]:
+    """Make each stop signal raise :class:`Interrupted`, except one the process was started with
+    ignored; returns the handlers it replaced (main thread only)."""
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    for s, handler in previous.items():
+        if handler != signal.SIG_IGN:
+            signal.signal(s, _raise)
+    return previous
 
 
 def _restore(previous: Mapping[signal.Signals, object]) -> None:
@@ -108,7 +115,7 @@ def ignore_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, signal.SIG_IGN) for s in _SIGNALS}
+    previous = {s: signal.signal(s, signal.SIG_IGN) for s in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -137,9 +144,7 @@ def stop_while_importing() -> Iterator[None]:
     # Restoring the defaults in between would let a signal that arrives then (or one numba's
     # import deferred, see _raise) kill the process without a word.
     if threading.current_thread() is threading.main_thread():
-        for s in _SIGNALS:
-            if signal.getsignal(s) != signal.SIG_IGN:
-                signal.signal(s, _raise)
+        _raise_on_stop_signals()
     try:
         yield
     except BaseException as exc:

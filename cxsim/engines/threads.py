@@ -24,13 +24,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+from cxsim.interrupts import STOP_SIGNALS
+
 __all__ = ["Runner", "blocks"]
 
 # one pool per thread count, shared by every model in the process (a model stays picklable)
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
-_HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "pthread_sigmask") else ()
+_HELD = STOP_SIGNALS if hasattr(signal, "pthread_sigmask") else ()
 
 
 @contextmanager
